@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The ctdp authors.
+# SPDX-License-Identifier: Apache-2.0
+#
+# One command from a fresh clone to a running demo or a passing test run.
+#
+#   ./build.sh demo     install dependencies, build OVS 3.1.0 (cached) and
+#                       ctdp, then run the demo (build-aux/demo.sh)
+#   ./build.sh check    the same set-up, then every test suite in every
+#                       build flavour; ends with "check: N passed, N failed"
+#   ./build.sh build    set-up and the default build only
+#
+# Builds live in _build/<flavour>: default (gcc, -Werror), clang (clang with
+# -Wthread-safety, compile only), asan (ASan+UBSan), tsan (ThreadSanitizer).
+# Environment: CTDP_OVS_CACHE (see build-aux/setup-ovs.sh), JOBS.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$PWD
+jobs=${JOBS:-$(nproc)}
+
+log () { printf '\n=== %s\n' "$*"; }
+
+setup () {
+    log "dependencies and Open vSwitch 3.1.0"
+    ovs=$(bash build-aux/setup-ovs.sh | tail -n 1)
+    if [ ! -x configure ] || [ configure.ac -nt configure ] \
+           || [ m4/ctdp.m4 -nt configure ]; then
+        log "generating configure"
+        ./boot.sh >/dev/null 2>&1 || ./boot.sh
+    fi
+}
+
+# build FLAVOUR [CONFIGURE-ARGS...]: configures (once) and builds a flavour.
+build () {
+    local flavour=$1; shift
+    local dir=$top/_build/$flavour
+    log "building $flavour"
+    mkdir -p "$dir"
+    if [ ! -f "$dir/Makefile" ] || [ "$top/configure" -nt "$dir/Makefile" ]; then
+        (cd "$dir" && "$top/configure" -q --with-ovs-source="$ovs" "$@")
+    fi
+    make -C "$dir" -s -j"$jobs" all build-tests
+}
+
+passed=0 failed=0 skipped=0
+# suite NAME COMMAND...: runs an autotest suite, counting its results.
+suite () {
+    local name=$1; shift
+    log "tests: $name"
+    local out rc=0
+    out=$(mktemp)
+    "$@" 2>&1 | tee "$out" || rc=$?
+    local p f s
+    p=$(grep -cE '^ *[0-9]+: .* (ok|expected failure)$' "$out" || true)
+    f=$(grep -cE '^ *[0-9]+: .* FAILED \(' "$out" || true)
+    s=$(grep -cE '^ *[0-9]+: .* skipped \(' "$out" || true)
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1     # The suite itself failed (build error, bad flags).
+    fi
+    echo "$name: $p passed, $f failed, $s skipped"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    rm -f "$out"
+}
+
+cmd=${1:-}
+case $cmd in
+    build)
+        setup
+        build default
+        ;;
+    demo)
+        setup
+        build default
+        log "demo"
+        exec bash build-aux/demo.sh "$top/_build/default"
+        ;;
+    check)
+        setup
+        build default
+        suite "default" make -C _build/default check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
+        if command -v clang >/dev/null; then
+            build clang CC=clang
+        fi
+        build asan --enable-asan
+        suite "asan+ubsan" make -C _build/asan check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
+        build tsan CC=clang --enable-tsan
+        suite "tsan" make -C _build/tsan check TESTSUITEFLAGS="-k tsan ${TESTSUITEFLAGS:-}"
+        echo
+        echo "check: $passed passed, $failed failed, $skipped skipped"
+        [ "$failed" -eq 0 ]
+        ;;
+    *)
+        sed -n '5,16p' "$0" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,98 @@
+# Copyright (c) 2026 The ctdp authors.
+# SPDX-License-Identifier: Apache-2.0
+
+## ---------------------------------------------------------------- ##
+## Unit-test driver: one module per lib/ area, "check" / "benchmark". ##
+## ---------------------------------------------------------------- ##
+check_PROGRAMS += tests/ctdp-test
+tests_ctdp_test_SOURCES = tests/ctdp-test.c tests/ctdp-test.h \
+	$(CTDP_TEST_MODULES)
+tests_ctdp_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+tests_ctdp_test_LDADD = lib/libctdp-engine.la $(OVS_LIBS)
+CTDP_TEST_MODULES =
+
+## ------------------------- ##
+## The autotest test suites. ##
+## ------------------------- ##
+
+# Test files of the main suite, in the order they run.
+TESTSUITE_AT = \
+	tests/testsuite.at \
+	tests/ctdp-macros.at \
+	tests/foundation.at
+
+EXTRA_DIST += $(TESTSUITE_AT) $(TESTSUITE) tests/atlocal.in \
+	tests/package.m4 tests/ovs-vswitchd.in
+TESTSUITE = $(srcdir)/tests/testsuite
+DISTCLEANFILES += tests/atconfig tests/atlocal
+
+AUTOTEST = $(AUTOM4TE) -l autotest
+AUTOM4TE = autom4te
+
+# Programs the suite runs, first match wins: the ovs-vswitchd wrapper that
+# preloads the plugin, ctdp's own programs, then Open vSwitch's.
+AUTOTEST_PATH = tests/bin:tests:utilities:$(OVS_BUILD)/utilities:$(OVS_BUILD)/vswitchd:$(OVS_BUILD)/ovsdb:$(OVS_BUILD)/tests
+
+$(srcdir)/tests/package.m4: $(top_srcdir)/configure.ac
+	$(AM_V_GEN):;{ \
+	  echo '# Signature of the current package.' && \
+	  echo 'm4_define([AT_PACKAGE_NAME],      [$(PACKAGE_NAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_TARNAME],   [$(PACKAGE_TARNAME)])' && \
+	  echo 'm4_define([AT_PACKAGE_VERSION],   [$(PACKAGE_VERSION)])' && \
+	  echo 'm4_define([AT_PACKAGE_STRING],    [$(PACKAGE_STRING)])' && \
+	  echo 'm4_define([AT_PACKAGE_BUGREPORT], [$(PACKAGE_BUGREPORT)])'; \
+	} >'$@.tmp' && mv '$@.tmp' '$@'
+
+$(TESTSUITE): $(TESTSUITE_AT) $(srcdir)/tests/package.m4 \
+	$(OVS_SOURCE)/tests/ovs-macros.at $(OVS_SOURCE)/tests/ofproto-macros.at
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(srcdir)/tests' \
+	  -I '$(OVS_SOURCE)' -o $@.tmp $@.at && mv $@.tmp $@
+
+# The wrapper through which every test starts ovs-vswitchd.
+tests/bin/ovs-vswitchd: $(srcdir)/tests/ovs-vswitchd.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) tests/bin && \
+	sed -e 's|@OVS_BUILD[@]|$(OVS_BUILD)|g' \
+	    -e 's|@PLUGIN[@]|$(abs_builddir)/plugin/.libs/libctdp.so|g' \
+	    -e 's|@SANITIZER_RUNTIME[@]|$(CTDP_SANITIZER_RUNTIME)|g' \
+	    $(srcdir)/tests/ovs-vswitchd.in > $@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@
+check_SCRIPTS += tests/bin/ovs-vswitchd tests/atlocal
+CLEANFILES += tests/bin/ovs-vswitchd
+
+# Builds everything the suites need without running them.
+build-tests: $(check_PROGRAMS) $(check_SCRIPTS) $(TESTSUITE)
+.PHONY: build-tests
+
+check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(check_PROGRAMS) \
+		$(check_SCRIPTS) $(lib_LTLIBRARIES) $(bin_PROGRAMS)
+	$(SHELL) '$(TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	  $(TESTSUITEFLAGS)
+
+clean-local:
+	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+
+## ------------------------------------- ##
+## Coverage: line summary + HTML report. ##
+## ------------------------------------- ##
+if CTDP_COVERAGE
+COVERAGE_DIRS = lib plugin ofproto utilities
+check-coverage:
+	find . -name '*.gcda' -delete
+	-$(MAKE) $(AM_MAKEFLAGS) check
+	$(MKDIR_P) coverage
+	$(GCOVR) --root $(abs_top_srcdir) --object-directory $(abs_builddir) \
+	  $(foreach d,$(COVERAGE_DIRS),--filter '$(abs_top_srcdir)/$(d)/') \
+	  --html-details coverage/index.html --print-summary \
+	  --txt coverage/summary.txt >/dev/null
+	@echo "Line coverage per directory:"
+	@for d in $(COVERAGE_DIRS); do \
+	  $(GCOVR) --root $(abs_top_srcdir) --object-directory $(abs_builddir) \
+	    --filter "$(abs_top_srcdir)/$$d/" --print-summary 2>/dev/null \
+	  | sed -n "s|^lines: |  $$d/: |p"; \
+	done
+	@echo "HTML report: $(abs_builddir)/coverage/index.html"
+else
+check-coverage:
+	@echo "configure with --enable-coverage to measure coverage" >&2; exit 1
+endif
+.PHONY: check-coverage
