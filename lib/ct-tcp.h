@@ -15,8 +15,8 @@
  * for the same traffic.  Each direction ("peer") keeps:
  *
  *   - 'seqlo': the end of what it has sent (highest sequence number + 1);
- *   - 'seqhi': the highest sequence number its receiver can accept, that is
- *     the receiver's last acknowledgement plus the receiver's window;
+ *   - 'seqhi': how far it may send, that is the highest acknowledgement
+ *     plus window that its receiver announced;
  *   - 'max_win': the largest window it advertised, in units of its window
  *     scale;
  *   - 'wscale': its window scale (see CT_TCP_WSCALE_*);
@@ -31,15 +31,17 @@
  *         FIN_WAIT_2   the other peer acknowledged after this peer's FIN;
  *         TIME_WAIT    a RST was accepted (both peers go there at once).
  *
- * A segment is accepted when it falls inside the window its receiver can
- * accept, it acknowledges nothing more than a window ahead of or a maximal
- * segment behind what the other peer has sent, and, for a RST, when its
- * sequence number is the one expected (within one).  Segments that do not
- * meet this are accepted anyway, without moving the handshake forward, while
- * the other peer has not spoken yet or after the connection has closed, if
- * they are within about one maximal window of the tracked edges (retransmitted
- * SYNs, stray segments after close).  Otherwise the segment is invalid and
- * leaves the connection exactly as it was.
+ * A segment is accepted when it ends within what its receiver can accept,
+ * starts at most one of the receiver's windows before what its sender has
+ * already sent (a retransmission), acknowledges neither more than 65535 +
+ * 1500 octets beyond what the receiver has sent nor more than that (scaled by
+ * the sender's window scale) behind it, and, for a RST, carries the sequence
+ * number its sender is at, within one.  A segment that fails these checks is
+ * still accepted, without moving the handshake forward, if it lies within
+ * 65535 + 1500 octets of the tracked edges while the other peer has not
+ * spoken yet (a connection picked up in the middle, before any answer) or
+ * once either peer has reached FIN_WAIT_2 (late segments around the close).
+ * Otherwise it is invalid and leaves the connection exactly as it was.
  *
  * With 'seq_chk' false (liberal mode, Open vSwitch's "tcp_seq_chk" off) every
  * segment with a valid combination of flags is accepted and moves the states
@@ -74,8 +76,8 @@ struct tcp_header;
  * (the connection's initiator), 1 = the reply direction's sender. */
 struct ct_tcp_peer {
     uint32_t seqlo;     /* Highest sequence number sent + 1 ("end"). */
-    uint32_t seqhi;     /* Highest sequence number the peer can accept
-                         * ("maxend"). */
+    uint32_t seqhi;     /* How far the peer may send: its receiver's
+                         * acknowledgement plus window ("maxend"). */
     uint16_t max_win;   /* Largest window seen, in units of 'wscale'. */
     uint8_t wscale;     /* CT_TCP_WSCALE_* bits. */
     uint8_t state;      /* enum ct_dpif_tcp_state (CT_DPIF_TCPS_*). */
@@ -124,6 +126,14 @@ enum ct_tcp_result ct_tcp_update(struct ct_tcp *tcp, bool reply,
                                  const struct tcp_header *th, size_t tcp_len,
                                  bool seq_chk);
 
+/* Whether segment 'th', just accepted by ct_tcp_update() (CT_TCP_OK) from
+ * peer 'reply', is a SYN without ACK from a peer whose handshake has not gone
+ * past its SYN: a repeated SYN, or the answering SYN of a simultaneous open.
+ * Open vSwitch 3.1 marks such a packet +new rather than +est (and without
+ * +rpl); a caller that wants the same calls this after CT_TCP_OK. */
+bool ct_tcp_syn_is_new(const struct ct_tcp *tcp, bool reply,
+                       const struct tcp_header *th);
+
 /* The timeout that applies in the current state, one of
  * CT_DPIF_TP_ATTR_TCP_SYN_SENT (only the initiator has spoken),
  * _SYN_RECV (handshake in progress), _ESTABLISHED, _FIN_WAIT (one peer sent a
@@ -133,8 +143,9 @@ enum ct_tcp_result ct_tcp_update(struct ct_tcp *tcp, bool reply,
 int ct_tcp_timeout_attr(const struct ct_tcp *tcp);
 
 /* Whether both peers completed their part of the handshake (each saw its
- * first segment acknowledged).  A connection that never did is the first to
- * be dropped when the table is full. */
+ * first segment acknowledged) and the connection was not reset since.  A
+ * connection that is not assured is the first to be dropped when the table
+ * is full. */
 bool ct_tcp_assured(const struct ct_tcp *tcp);
 
 /* Fills the TCP part of 'protoinfo' (proto, states, window scales and the

@@ -74,13 +74,13 @@ struct ctdp_ports {
     struct cmap by_no;              /* Contains 'struct ctdp_port's.
                                      * Written under 'mutex', read under
                                      * RCU. */
-    size_t n_ports OVS_GUARDED_BY(mutex);
+    size_t n_ports OVS_GUARDED;/* [mutex] */
 
     /* Change log for port_poll: 'log[i % SIZE]' holds change number 'i' for
      * 'log_first <= i < log_next'. */
-    char *log[CTDP_PORT_LOG_SIZE] OVS_GUARDED_BY(mutex);
-    uint64_t log_first OVS_GUARDED_BY(mutex);
-    uint64_t log_next OVS_GUARDED_BY(mutex);
+    char *log[CTDP_PORT_LOG_SIZE] OVS_GUARDED;/* [mutex] */
+    uint64_t log_first OVS_GUARDED;/* [mutex] */
+    uint64_t log_next OVS_GUARDED;/* [mutex] */
     struct seq *seq;                /* Changes on every add/delete. */
 };
 
@@ -96,18 +96,19 @@ void ctdp_ports_destroy(struct ctdp_ports *);
 const char *ctdp_port_open_type(const char *type);
 bool ctdp_port_type_supported(const char *netdev_type);
 
-int ctdp_port_add(struct ctdp_ports *, struct netdev *,
+int ctdp_port_add(struct ctdp_ports *ports, struct netdev *,
                   odp_port_t *port_nop, struct ctdp_port **portp)
     OVS_REQUIRES(ports->mutex);
-int ctdp_port_open(struct ctdp_ports *, const char *name, const char *type,
-                   odp_port_t port_no, struct ctdp_port **portp)
+int ctdp_port_open(struct ctdp_ports *ports, const char *name,
+                   const char *type, odp_port_t port_no,
+                   struct ctdp_port **portp)
     OVS_REQUIRES(ports->mutex);
-void ctdp_port_unlink(struct ctdp_ports *, struct ctdp_port *)
+void ctdp_port_unlink(struct ctdp_ports *ports, struct ctdp_port *)
     OVS_REQUIRES(ports->mutex);
 void ctdp_port_free(struct ctdp_port *);
 
 struct ctdp_port *ctdp_port_lookup(const struct ctdp_ports *, odp_port_t);
-struct ctdp_port *ctdp_port_lookup_by_name(const struct ctdp_ports *,
+struct ctdp_port *ctdp_port_lookup_by_name(const struct ctdp_ports *ports,
                                            const char *name)
     OVS_REQUIRES(ports->mutex);
 void ctdp_port_to_dpif_port(const struct ctdp_port *, struct dpif_port *);
@@ -117,19 +118,22 @@ struct ctdp_port_snapshot {
     size_t n, pos;
     struct dpif_port *ports;
 };
-void ctdp_ports_snapshot(struct ctdp_ports *, struct ctdp_port_snapshot *)
+void ctdp_ports_snapshot(struct ctdp_ports *ports,
+                         struct ctdp_port_snapshot *)
     OVS_EXCLUDED(ports->mutex);
 void ctdp_port_snapshot_destroy(struct ctdp_port_snapshot *);
 
-void ctdp_port_cursor_init(struct ctdp_ports *, struct ctdp_port_cursor *)
+void ctdp_port_cursor_init(struct ctdp_ports *ports,
+                           struct ctdp_port_cursor *)
     OVS_EXCLUDED(ports->mutex);
-int ctdp_port_poll(struct ctdp_ports *, struct ctdp_port_cursor *,
+int ctdp_port_poll(struct ctdp_ports *ports, struct ctdp_port_cursor *,
                    char **devnamep)
     OVS_EXCLUDED(ports->mutex);
-void ctdp_port_poll_wait(struct ctdp_ports *, const struct ctdp_port_cursor *)
+void ctdp_port_poll_wait(struct ctdp_ports *ports,
+                         const struct ctdp_port_cursor *)
     OVS_EXCLUDED(ports->mutex);
 
-void ctdp_ports_format(struct ctdp_ports *, struct ds *)
+void ctdp_ports_format(struct ctdp_ports *ports, struct ds *)
     OVS_EXCLUDED(ports->mutex);
 
 #endif /* ctdp-port.h */

@@ -57,6 +57,9 @@
 
 struct ct;
 struct ctdp_sweeper;
+struct match;
+struct nlattr;
+struct sset;
 
 /* Datapath-wide counters.  [atomic, relaxed; each stands alone] */
 struct ctdp_counters {
@@ -78,13 +81,18 @@ struct ctdp {
     const struct dpif_class *class;
     char *name;
     struct ovs_refcount ref_cnt;    /* One per open 'struct dpif_ctdp'. */
-    atomic_bool destroyed;          /* Set by dpif destroy. [atomic] */
+    atomic_flag destroyed;          /* Set by dpif destroy. [atomic] */
 
     struct ctdp_ports ports;        /* Ports (own lock). */
     struct ctdp_rx rx;              /* Rx threads (own lock). */
     struct ctdp_flow_table flows;   /* Megaflow cache (own lock). */
     struct ct *ct;                  /* Connection tracker (thread-safe). */
     struct ctdp_sweeper *sweeper;   /* Expiry thread. */
+
+    /* Zones that have a connection limit of their own (the engine keeps
+     * the limits; this set lets dpctl/ct-get-limits list them). */
+    struct ovs_mutex ct_mutex;
+    unsigned long *zone_limited OVS_GUARDED;/* [ct_mutex] */
 
     /* Upcalls.  The callback and its argument are written only while the
      * write side of 'upcall_rwlock' is held (upcalls disabled) or before any
@@ -94,6 +102,8 @@ struct ctdp {
     struct fat_rwlock upcall_rwlock;
     upcall_callback *upcall_cb;
     void *upcall_aux;
+    bool upcalls_disabled;          /* Written by the thread that enables
+                                     * and disables upcalls only. */
     dp_purge_callback *purge_cb;    /* Written by the main thread only. */
     void *purge_aux;
 
@@ -112,6 +122,17 @@ extern const struct dpif_class dpif_ctdp_class;
 void dpif_ctdp_register(void);
 
 struct ctdp *ctdp_cast(const struct dpif *);
+
+/* Installs a megaflow for 'match' (as produced by an upcall: the packet's
+ * flow and the wildcards ofproto chose; normalised here) with 'ufid' and
+ * 'actions', unless a flow with 'ufid' exists or one already matches
+ * 'match->flow'.  Logs the installation at debug level.  Returns the new
+ * flow or NULL. */
+struct ctdp_flow *ctdp_install_flow(struct ctdp *dp, struct match *,
+                                    const ovs_u128 *ufid,
+                                    const struct nlattr *actions,
+                                    size_t actions_len)
+    OVS_EXCLUDED(dp->flows.mutex);
 
 /* Looks up an open datapath by name for ovs-appctl commands, taking a
  * reference released with ctdp_unref(); NULL 'name' means the only

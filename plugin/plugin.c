@@ -25,6 +25,7 @@
 #include <config.h>
 
 #include <elf.h>
+#include <errno.h>
 #include <link.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +119,12 @@ ctdp_plugin_version_ok(void)
         return false;
     }
     if (!scan.found[0]) {
+        /* Not an Open vSwitch program at all (a shell or a tool that
+         * inherited LD_PRELOAD): stay silent.  A statically linked
+         * ovs-vswitchd deserves an explanation. */
+        if (!strstr(program_invocation_short_name, "ovs-vswitchd")) {
+            return false;
+        }
         VLOG_ERR("ctdp datapath not registered: this program is not linked "
                  "with a shared libopenvswitch (the plugin needs an Open "
                  "vSwitch " CTDP_OVS_SERIES " shared-library build)");

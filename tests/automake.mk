@@ -9,7 +9,9 @@ tests_ctdp_test_SOURCES = tests/ctdp-test.c tests/ctdp-test.h \
 	$(CTDP_TEST_MODULES)
 tests_ctdp_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_ctdp_test_LDADD = lib/libctdp-engine.la $(OVS_LIBS)
-CTDP_TEST_MODULES =
+CTDP_TEST_MODULES = \
+	tests/test-ct-tcp.c \
+	tests/test-ct-sctp.c
 
 ## ------------------------- ##
 ## The autotest test suites. ##
@@ -19,7 +21,8 @@ CTDP_TEST_MODULES =
 TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/ctdp-macros.at \
-	tests/foundation.at
+	tests/foundation.at \
+	tests/ct-tcp.at
 
 EXTRA_DIST += $(TESTSUITE_AT) $(TESTSUITE) tests/atlocal.in \
 	tests/package.m4 tests/ovs-vswitchd.in
@@ -70,6 +73,30 @@ check-local: tests/atconfig tests/atlocal $(TESTSUITE) $(check_PROGRAMS) \
 
 clean-local:
 	test ! -f '$(TESTSUITE)' || $(SHELL) '$(TESTSUITE)' -C tests --clean
+
+## ------------------------------------------------------------- ##
+## Open vSwitch's own conntrack tests on ctdp (check-ovs-conntrack) ##
+## ------------------------------------------------------------- ##
+OVS_TESTSUITE = $(srcdir)/tests/ovs-testsuite
+EXTRA_DIST += tests/ovs-testsuite.at $(OVS_TESTSUITE) tests/ovs-exceptions.txt
+# The selection of OVS 3.1's tests: the 19 'ofproto-dpif - conntrack - *'
+# tests, 'nat - ofproto/trace', 'continuation with conntrack' and
+# 'ovs-ofctl ct-flush'.
+OVS_CONNTRACK_KEYWORDS = -k 'ofproto-dpif - conntrack' \
+	-k 'nat - ofproto/trace' -k 'continuation with conntrack' \
+	-k 'ovs-ofctl ct-flush'
+
+$(OVS_TESTSUITE): tests/ovs-testsuite.at tests/ctdp-macros.at \
+	$(srcdir)/tests/package.m4 $(OVS_SOURCE)/tests/ofproto-dpif.at \
+	$(OVS_SOURCE)/tests/ovs-ofctl.at
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(srcdir)/tests' \
+	  -I '$(OVS_SOURCE)' -o $@.tmp $@.at && mv $@.tmp $@
+
+check-ovs-conntrack: tests/atconfig tests/atlocal $(OVS_TESTSUITE) \
+		$(check_SCRIPTS) $(lib_LTLIBRARIES)
+	$(SHELL) '$(OVS_TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	  $(OVS_CONNTRACK_KEYWORDS) $(TESTSUITEFLAGS)
+.PHONY: check-ovs-conntrack
 
 ## ------------------------------------- ##
 ## Coverage: line summary + HTML report. ##

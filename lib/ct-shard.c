@@ -1,0 +1,574 @@
+/*
+ * Copyright (c) 2026 The ctdp authors.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+#include <config.h>
+#include "ct-shard.h"
+
+#include "coverage.h"
+#include "openvswitch/util.h"
+
+COVERAGE_DEFINE(ct_shard_grow);
+COVERAGE_DEFINE(ct_lookup_retry);
+
+/* Buckets hold one node on average at most: the table doubles when the node
+ * count reaches the bucket count. */
+
+static inline struct ct_node *
+link_get(const struct ct_link *l)
+{
+    return ovsrcu_get(struct ct_node *, &l->p);
+}
+
+static inline struct ct_node *
+link_get_protected(const struct ct_link *l)
+{
+    return ovsrcu_get_protected(struct ct_node *, &l->p);
+}
+
+static inline struct ct_buckets *
+shard_buckets(const struct ct_shard *shard)
+{
+    return ovsrcu_get(struct ct_buckets *, &shard->buckets);
+}
+
+static inline uint32_t
+seq_begin(const struct ct_shard *shard)
+{
+    uint32_t seq;
+
+    for (;;) {
+        /* Acquire pairs with the release store that ends a relink in
+         * shard_grow(). */
+        atomic_read_explicit(&CONST_CAST(struct ct_shard *, shard)->seq,
+                             &seq, memory_order_acquire);
+        if (!(seq & 1)) {
+            return seq;
+        }
+        COVERAGE_INC(ct_lookup_retry);
+    }
+}
+
+static inline bool
+seq_retry(const struct ct_shard *shard, uint32_t seq)
+{
+    uint32_t seq2;
+
+    /* Orders the chain reads before the re-read of 'seq' (seqlock read
+     * side). */
+    atomic_thread_fence(memory_order_acquire);
+    atomic_read_relaxed(&CONST_CAST(struct ct_shard *, shard)->seq, &seq2);
+    return seq2 != seq;
+}
+
+#include <sys/mman.h>
+static struct ct_buckets *
+buckets_alloc(uint32_t n)
+{
+    struct ct_buckets *b;
+    size_t sz = sizeof *b + n * sizeof b->heads[0];
+    if (sz >= 65536) {
+        size_t len = ROUND_UP(sz, 2 << 20) * 2;
+        char *p = mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+        char *a = (char *) ROUND_UP((uintptr_t) p, 2 << 20);
+        madvise(a, ROUND_UP(sz, 2 << 20), MADV_HUGEPAGE);
+        b = (void *) a;
+    } else {
+        b = xzalloc(sz);
+    }
+
+    b->mask = n - 1;
+    return b;
+}
+
+void
+ct_shard_init(struct ct_shard *shard, unsigned int idx,
+              uint32_t initial_buckets, struct ct_arena *arena)
+{
+    ovs_mutex_init(&shard->mutex);
+    shard->idx = idx;
+    ovsrcu_init(&shard->buckets,
+                buckets_alloc(MAX(16, ROUND_UP_POW2(initial_buckets))));
+    atomic_init(&shard->seq, 0);
+    atomic_init(&shard->n_conns, 0);
+    atomic_count_init(&shard->n_pending, 0);
+    ovs_mutex_lock(&shard->mutex);
+    shard->n_nodes = 0;
+    shard->evict_cursor = 0;
+    for (int i = 0; i < CT_N_CLASSES; i++) {
+        ct_slab_init(&shard->slabs[i], ct_conn_class_size(i), arena);
+    }
+    shard->retire = NULL;
+    ovs_mutex_unlock(&shard->mutex);
+}
+
+void
+ct_shard_destroy(struct ct_shard *shard)
+{
+    ovs_mutex_lock(&shard->mutex);
+    ovs_assert(!shard->retire);
+    for (int i = 0; i < CT_N_CLASSES; i++) {
+        ct_slab_destroy(&shard->slabs[i]);
+    }
+    free(ovsrcu_get_protected(struct ct_buckets *, &shard->buckets));
+    ovs_mutex_unlock(&shard->mutex);
+    ovs_mutex_destroy(&shard->mutex);
+}
+
+void
+ct_shard_lock2(struct ct_shard *a, struct ct_shard *b)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    /* No analysis: which mutexes get taken depends on run-time indexes.
+     * This is the only place that takes two shard mutexes (lock order 2 in
+     * ct-shard.h). */
+    if (a == b) {
+        ovs_mutex_lock(&a->mutex);
+    } else if (a->idx < b->idx) {
+        ovs_mutex_lock(&a->mutex);
+        ovs_mutex_lock(&b->mutex);
+    } else {
+        ovs_mutex_lock(&b->mutex);
+        ovs_mutex_lock(&a->mutex);
+    }
+}
+
+void
+ct_shard_unlock2(struct ct_shard *a, struct ct_shard *b)
+    OVS_NO_THREAD_SAFETY_ANALYSIS
+{
+    ovs_mutex_unlock(&a->mutex);
+    if (a != b) {
+        ovs_mutex_unlock(&b->mutex);
+    }
+}
+
+/* Matching. */
+
+static inline enum ct_match
+match4(const struct ct_conn *c, const struct ct_tuple4 *t, bool reply_node,
+       const struct ct_key *key, const struct ct_key *rkey, bool any)
+{
+    if (ct_tuple4_equal(t, &key->t4)) {
+        return reply_node ? CT_MATCH_REPLY : CT_MATCH_ORIG;
+    }
+    if (ct_tuple4_equal(t, &rkey->t4)
+        && (any || !(c->flags & CT_CONN_REPLY_NODE))) {
+        /* The reverse of an original tuple without a separate reply tuple
+         * is the reply tuple. */
+        return reply_node ? CT_MATCH_ORIG : CT_MATCH_REPLY;
+    }
+    return CT_MATCH_NONE;
+}
+
+static inline enum ct_match
+match6(const struct ct_conn *c, const struct ct_tuple6 *t, bool reply_node,
+       const struct ct_key *key, const struct ct_key *rkey, bool any)
+{
+    if (ct_tuple6_equal(t, &key->t6)) {
+        return reply_node ? CT_MATCH_REPLY : CT_MATCH_ORIG;
+    }
+    if (ct_tuple6_equal(t, &rkey->t6)
+        && (any || !(c->flags & CT_CONN_REPLY_NODE))) {
+        return reply_node ? CT_MATCH_ORIG : CT_MATCH_REPLY;
+    }
+    return CT_MATCH_NONE;
+}
+
+/* Compares node 'n' with 'key' (and its reverse 'rkey').  With 'any', a
+ * reply node also matches the reverse of its tuple (uniqueness test). */
+static inline enum ct_match
+node_match(const struct ct_node *n, const struct ct_key *key,
+           const struct ct_key *rkey, bool any)
+{
+    const struct ct_conn *c = ct_node_conn(n);
+    bool reply_node = n->conn_ofs != 0;
+
+    if (ct_conn_is_v6(c) != key->v6) {
+        return CT_MATCH_NONE;
+    }
+    if (!key->v6) {
+        const struct ct_tuple4 *t
+            = (reply_node ? &((const struct ct_conn_nat4 *) n)->reply
+                          : &c->orig.t4);
+        return match4(c, t, reply_node, key, rkey, any);
+    } else {
+        const struct ct_tuple6 *t
+            = (reply_node ? &((const struct ct_conn_nat6 *) n)->reply
+                          : &c->orig.t6);
+        return match6(c, t, reply_node, key, rkey, any);
+    }
+}
+
+struct ct_conn *
+ct_shard_lookup(const struct ct_shard *shard, const struct ct_key *key,
+                const struct ct_key *rkey, uint32_t hash, long long now,
+                bool *reply, struct ct_conn **expired)
+{
+    for (;;) {
+        uint32_t seq = seq_begin(shard);
+        const struct ct_buckets *b = shard_buckets(shard);
+        const struct ct_node *n;
+
+        for (n = link_get(&b->heads[hash & b->mask]); n;
+             n = link_get(&n->next)) {
+            enum ct_match m;
+
+            if (n->hash != hash) {
+                continue;
+            }
+            m = node_match(n, key, rkey, false);
+            if (m != CT_MATCH_NONE) {
+                struct ct_conn *c = ct_node_conn(n);
+
+                if (ct_conn_is_dead(c)) {
+                    continue;
+                }
+                if (ct_conn_expired(c, now)) {
+                    if (expired) {
+                        *expired = c;
+                    }
+                    continue;
+                }
+                *reply = m == CT_MATCH_REPLY;
+                return c;
+            }
+        }
+        if (!seq_retry(shard, seq)) {
+            return NULL;
+        }
+        COVERAGE_INC(ct_lookup_retry);
+    }
+}
+
+bool
+ct_shard_tuple_in_use(const struct ct_shard *shard, const struct ct_key *key,
+                      const struct ct_key *rkey, uint32_t hash, long long now)
+{
+    for (;;) {
+        uint32_t seq = seq_begin(shard);
+        const struct ct_buckets *b = shard_buckets(shard);
+        const struct ct_node *n;
+
+        for (n = link_get(&b->heads[hash & b->mask]); n;
+             n = link_get(&n->next)) {
+            if (n->hash == hash
+                && node_match(n, key, rkey, true) != CT_MATCH_NONE) {
+                const struct ct_conn *c = ct_node_conn(n);
+
+                if (!ct_conn_is_dead(c) && !ct_conn_expired(c, now)) {
+                    return true;
+                }
+            }
+        }
+        if (!seq_retry(shard, seq)) {
+            return false;
+        }
+    }
+}
+
+enum ct_tuple_check
+ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
+               const struct ct_key *rkey, uint32_t hash, long long now)
+{
+    for (;;) {
+        uint32_t seq = seq_begin(shard);
+        const struct ct_buckets *b = shard_buckets(shard);
+        enum ct_tuple_check result = CT_TUPLE_FREE;
+        const struct ct_node *n;
+
+        for (n = link_get(&b->heads[hash & b->mask]); n;
+             n = link_get(&n->next)) {
+            const struct ct_conn *c;
+
+            if (n->hash != hash
+                || node_match(n, key, rkey, true) == CT_MATCH_NONE) {
+                continue;
+            }
+            c = ct_node_conn(n);
+            if (ct_conn_is_dead(c) || ct_conn_expired(c, now)) {
+                continue;
+            }
+            if (node_match(n, key, rkey, false) != CT_MATCH_NONE) {
+                return CT_TUPLE_TAKEN;
+            }
+            result = CT_TUPLE_CLASH;
+        }
+        if (!seq_retry(shard, seq)) {
+            return result;
+        }
+    }
+}
+
+void
+ct_shard_prefetch_bucket(const struct ct_shard *shard, uint32_t hash)
+{
+    const struct ct_buckets *b = shard_buckets(shard);
+
+    OVS_PREFETCH(&b->heads[hash & b->mask]);
+}
+
+void
+ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
+{
+    const struct ct_buckets *b = shard_buckets(shard);
+    const struct ct_node *n = link_get(&b->heads[hash & b->mask]);
+
+    if (n) {
+        OVS_PREFETCH(n);
+        /* The tuple of an IPv4 connection straddles the first cache line
+         * of the object. */
+        OVS_PREFETCH((const char *) n + 64);
+    }
+}
+
+/* Writers. */
+
+static void
+shard_grow(struct ct_shard *shard)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_buckets *old = ovsrcu_get_protected(struct ct_buckets *,
+                                                  &shard->buckets);
+    uint32_t n_old = old->mask + 1;
+    struct ct_buckets *new = buckets_alloc(n_old * 2);
+    uint32_t seq;
+
+    COVERAGE_INC(ct_shard_grow);
+
+    /* Seqlock write side: odd while nodes move between chains. */
+    atomic_read_relaxed(&shard->seq, &seq);
+    atomic_store_relaxed(&shard->seq, seq + 1);
+    atomic_thread_fence(memory_order_release);
+
+    for (uint32_t i = 0; i < n_old; i++) {
+        struct ct_node *n = link_get_protected(&old->heads[i]);
+
+        while (n) {
+            struct ct_node *next = link_get_protected(&n->next);
+            struct ct_link *head = &new->heads[n->hash & new->mask];
+
+            ovsrcu_set(&n->next.p, link_get_protected(head));
+            ovsrcu_set(&head->p, n);
+            n = next;
+        }
+    }
+    ovsrcu_set(&shard->buckets, new);
+    /* Pairs with the acquire load in seq_begin(). */
+    atomic_store_explicit(&shard->seq, seq + 2, memory_order_release);
+    (void) old;
+}
+
+void
+ct_shard_insert(struct ct_shard *shard, struct ct_node *node, uint32_t hash)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_buckets *b = ovsrcu_get_protected(struct ct_buckets *,
+                                                &shard->buckets);
+    struct ct_link *head;
+
+    if (shard->n_nodes > b->mask) {
+        shard_grow(shard);
+        b = ovsrcu_get_protected(struct ct_buckets *, &shard->buckets);
+    }
+    node->hash = hash;
+    head = &b->heads[hash & b->mask];
+    ovsrcu_set_hidden(&node->next.p, link_get_protected(head));
+    ovsrcu_set(&head->p, node);
+    shard->n_nodes++;
+}
+
+void
+ct_shard_remove(struct ct_shard *shard, struct ct_node *node)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_buckets *b = ovsrcu_get_protected(struct ct_buckets *,
+                                                &shard->buckets);
+    struct ct_link *pp = &b->heads[node->hash & b->mask];
+    struct ct_node *cur;
+
+    while ((cur = link_get_protected(pp)) != node) {
+        ovs_assert(cur);
+        pp = &cur->next;
+    }
+    /* 'node->next' stays intact for readers still on it. */
+    ovsrcu_set(&pp->p, link_get_protected(&node->next));
+    shard->n_nodes--;
+}
+
+/* Memory. */
+
+struct ct_conn *
+ct_shard_alloc(struct ct_shard *shard, enum ct_conn_class class)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_conn *c = ct_slab_alloc(&shard->slabs[class]);
+
+    memset(c, 0, ct_conn_class_size(class));
+    return c;
+}
+
+static enum ct_conn_class
+conn_class(const struct ct_conn *c)
+{
+    return ct_conn_class_of(ct_conn_is_v6(c), ct_conn_has_reply_node(c));
+}
+
+static void
+retire_reclaim(struct ct_retire *r)
+{
+    struct ct_shard *shard = r->shard;
+
+    ovs_mutex_lock(&shard->mutex);
+    for (size_t i = 0; i < r->n; i++) {
+        struct ct_conn *c = r->conns[i];
+
+        ct_conn_release(c);
+        ct_slab_free(&shard->slabs[conn_class(c)], c);
+    }
+    ovs_mutex_unlock(&shard->mutex);
+    /* Last access to the shard: ct_destroy() waits for this count. */
+    atomic_count_dec(&shard->n_pending);
+    free(r);
+}
+
+void
+ct_shard_retire_flush(struct ct_shard *shard)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_retire *r = shard->retire;
+
+    if (r) {
+        shard->retire = NULL;
+        atomic_count_inc(&shard->n_pending);
+        ovsrcu_postpone(retire_reclaim, r);
+    }
+}
+
+void
+ct_shard_retire(struct ct_shard *shard, struct ct_conn *conn)
+    OVS_REQUIRES(shard->mutex)
+{
+    struct ct_retire *r = shard->retire;
+
+    if (!r) {
+        r = shard->retire = xmalloc(sizeof *r);
+        r->shard = shard;
+        r->n = 0;
+    }
+    r->conns[r->n++] = conn;
+    if (r->n >= CT_RETIRE_BATCH) {
+        ct_shard_retire_flush(shard);
+    }
+}
+
+/* Scanning. */
+
+static uint32_t
+rev32(uint32_t v)
+{
+    v = ((v >> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+    v = ((v >> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+    v = ((v >> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+    return (v >> 16) | (v << 16);
+}
+
+#define CT_SCAN_BUCKET_MAX 64
+
+uint32_t
+ct_shard_scan(const struct ct_shard *shard, uint32_t cursor,
+              struct ct_conn **out, size_t *n, size_t max)
+{
+    struct ct_conn *tmp[CT_SCAN_BUCKET_MAX];
+    const struct ct_buckets *b;
+    size_t cnt;
+
+    /* The cursor advances in bit-reversed order of the bucket index, so
+     * that buckets visited before the table doubled map to buckets the
+     * scan will not visit again. */
+    for (;;) {
+        uint32_t seq = seq_begin(shard);
+        const struct ct_node *node;
+
+        b = shard_buckets(shard);
+        cnt = 0;
+        for (node = link_get(&b->heads[cursor & b->mask]); node;
+             node = link_get(&node->next)) {
+            struct ct_conn *c = ct_node_conn(node);
+
+            if (!node->conn_ofs && !ct_conn_is_dead(c)
+                && cnt < CT_SCAN_BUCKET_MAX) {
+                tmp[cnt++] = c;
+            }
+        }
+        if (!seq_retry(shard, seq)) {
+            break;
+        }
+    }
+
+    if (*n + cnt > max) {
+        if (*n) {
+            return cursor;
+        }
+        cnt = max;
+    }
+    memcpy(&out[*n], tmp, cnt * sizeof tmp[0]);
+    *n += cnt;
+
+    cursor |= ~b->mask;
+    cursor = rev32(cursor);
+    cursor++;
+    return rev32(cursor);
+}
+
+void
+ct_shard_chain_histogram(const struct ct_shard *shard, uint32_t *hist,
+                         size_t n_hist, uint32_t *n_buckets)
+{
+    const struct ct_buckets *b = shard_buckets(shard);
+
+    *n_buckets = b->mask + 1;
+    for (uint32_t i = 0; i <= b->mask; i++) {
+        size_t len = 0;
+
+        for (const struct ct_node *n = link_get(&b->heads[i]); n;
+             n = link_get(&n->next)) {
+            len++;
+        }
+        hist[MIN(len, n_hist - 1)]++;
+    }
+}
+
+size_t
+ct_shard_live_objects(struct ct_shard *shard)
+    OVS_EXCLUDED(shard->mutex)
+{
+    size_t n = 0;
+
+    ovs_mutex_lock(&shard->mutex);
+    for (int i = 0; i < CT_N_CLASSES; i++) {
+        n += shard->slabs[i].n_objs;
+    }
+    ovs_mutex_unlock(&shard->mutex);
+    return n;
+}
+
+size_t
+ct_shard_memory(struct ct_shard *shard)
+    OVS_EXCLUDED(shard->mutex)
+{
+    size_t bytes;
+
+    ovs_mutex_lock(&shard->mutex);
+    bytes = sizeof(struct ct_buckets)
+            + (ovsrcu_get_protected(struct ct_buckets *,
+                                    &shard->buckets)->mask + 1)
+              * sizeof(struct ct_link);
+    for (int i = 0; i < CT_N_CLASSES; i++) {
+        bytes += ct_slab_bytes(&shard->slabs[i]);
+    }
+    ovs_mutex_unlock(&shard->mutex);
+    return bytes;
+}

@@ -1,0 +1,190 @@
+/*
+ * Copyright (c) 2026 The ctdp authors.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+#ifndef CTDP_CT_SHARD_H
+#define CTDP_CT_SHARD_H 1
+
+/* Connection table shards.
+ *
+ * The table is split into a power-of-two number of shards by the top bits of
+ * the tuple hash.  Each shard has its own mutex, its own chained hash table
+ * of 'struct ct_node's and its own slab allocator; no lock spans shards.
+ *
+ * Readers
+ * -------
+ *
+ * Lookups take no lock.  The bucket array and the chains are RCU-protected;
+ * a reader walks the chain of its bucket and accepts a node only after
+ * comparing the whole tuple, then checks the connection's CT_ST_DEAD bit and
+ * expiration.  A hit is therefore always right.  A miss is trusted only if
+ * the shard's 'seq' was even and unchanged around the walk: growing the
+ * table relinks nodes in place (odd 'seq' meanwhile), which may hide nodes
+ * from a concurrent walker, so that walker retries.
+ *
+ * Writers
+ * -------
+ *
+ * Every change to a shard's table, its counts and its slabs happens under
+ * the shard's mutex.  A connection has one node (no NAT) or two (original
+ * tuple and translated reply tuple) that may live in different shards;
+ * inserting or removing it takes both shards' mutexes, through
+ * ct_shard_lock2() only, which implements the lock order below.
+ *
+ * Lock order
+ * ==========
+ *
+ *   1. 'ct->sweep_mutex' (expiry bookkeeping), then
+ *   2. shard mutexes, at most two at a time, lower 'idx' first
+ *      (ct_shard_lock2()); a thread holding one shard mutex takes another
+ *      only with ovs_mutex_trylock(), and
+ *   3. a connection's spinlock ('struct ct_conn''s 'lock'), never held while
+ *      acquiring anything else.
+ *
+ * The timeout-policy and zone-limit mutexes are leaves that are never held
+ * together with the above.
+ *
+ * Memory reuse
+ * ============
+ *
+ * A removed connection is queued in its owner shard's retire batch; full
+ * batches go through ovsrcu_postpone() and come back to the shard's free
+ * lists after a grace period ('n_pending' counts batches in flight, for
+ * ct_destroy()). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ct-conn.h"
+#include "ct-tuple.h"
+#include "ovs-atomic.h"
+#include "ovs-rcu.h"
+#include "ovs-thread.h"
+#include "util.h"
+
+struct ct_buckets {
+    uint32_t mask;                          /* [I] n_buckets - 1. */
+    struct ct_link heads[];                 /* [S] */
+};
+
+#define CT_RETIRE_BATCH 126
+
+struct ct_retire {
+    struct ct_shard *shard;
+    size_t n;
+    struct ct_conn *conns[CT_RETIRE_BATCH];
+};
+
+struct ct_shard {
+    struct ovs_mutex mutex;
+    unsigned int idx;                       /* [I] Index in the table. */
+
+    /* Read under RCU, written under 'mutex'. */
+    OVSRCU_TYPE(struct ct_buckets *) buckets;
+    atomic_uint32_t seq;                    /* Odd while relinking.  Written
+                                             * under 'mutex' (release);
+                                             * readers load it with acquire
+                                             * around a walk. */
+    atomic_uint32_t n_conns;                /* Connections whose original
+                                             * node is here.  Written under
+                                             * 'mutex'. */
+
+    /* Guarded by 'mutex' (OVS_GUARDED: clang cannot name a sibling member
+     * in C). */
+    uint32_t n_nodes OVS_GUARDED;           /* Nodes in 'buckets'. */
+    uint32_t evict_cursor OVS_GUARDED;      /* Early-drop scan. */
+    struct ct_slab slabs[CT_N_CLASSES] OVS_GUARDED;
+    struct ct_retire *retire OVS_GUARDED;
+    atomic_count n_pending;                 /* Retire batches awaiting RCU. */
+} OVS_ALIGNED_VAR(CACHE_LINE_SIZE);
+
+void ct_shard_init(struct ct_shard *shard, unsigned int idx,
+                   uint32_t initial_buckets, struct ct_arena *);
+/* Frees the table and the slabs.  All connections must have been removed
+ * and every retire batch reclaimed. */
+void ct_shard_destroy(struct ct_shard *shard);
+
+void ct_shard_lock2(struct ct_shard *a, struct ct_shard *b)
+    OVS_ACQUIRES(a->mutex, b->mutex);
+void ct_shard_unlock2(struct ct_shard *a, struct ct_shard *b)
+    OVS_RELEASES(a->mutex, b->mutex);
+
+/* How a node matched a key. */
+enum ct_match {
+    CT_MATCH_NONE,
+    CT_MATCH_ORIG,              /* The key is the original tuple. */
+    CT_MATCH_REPLY,             /* The key is the reply tuple. */
+};
+
+/* Packet lookup: the live, unexpired connection whose original or reply
+ * tuple is 'key' ('rkey' is its reverse, 'hash' their hash).  Stores the
+ * direction in '*reply'.  If a matching connection had expired, stores it in
+ * '*expired' (if non-null) so that the caller may reap it. */
+struct ct_conn *ct_shard_lookup(const struct ct_shard *,
+                                const struct ct_key *key,
+                                const struct ct_key *rkey, uint32_t hash,
+                                long long now, bool *reply,
+                                struct ct_conn **expired);
+
+/* Whether a live unexpired node of the shard has 'key' or 'rkey' as tuple,
+ * in any role: the uniqueness test for new tuples.  Callers that must be
+ * sure hold the shard's mutex. */
+bool ct_shard_tuple_in_use(const struct ct_shard *, const struct ct_key *key,
+                           const struct ct_key *rkey, uint32_t hash,
+                           long long now);
+
+/* Insert-time check of 'key' under the shard's mutex, in one walk:
+ * CT_TUPLE_TAKEN if a packet with 'key' belongs to a live connection (the
+ * ct_shard_lookup() sense), else CT_TUPLE_CLASH if 'key' or 'rkey' is in
+ * use in any other role (ct_shard_tuple_in_use()), else CT_TUPLE_FREE. */
+enum ct_tuple_check {
+    CT_TUPLE_FREE,
+    CT_TUPLE_CLASH,
+    CT_TUPLE_TAKEN,
+};
+enum ct_tuple_check ct_shard_check(const struct ct_shard *,
+                                   const struct ct_key *key,
+                                   const struct ct_key *rkey, uint32_t hash,
+                                   long long now);
+
+/* Hints the CPU to fetch the bucket head, then the first node, of 'hash'. */
+void ct_shard_prefetch_bucket(const struct ct_shard *, uint32_t hash);
+void ct_shard_prefetch_node(const struct ct_shard *, uint32_t hash);
+
+void ct_shard_insert(struct ct_shard *shard, struct ct_node *, uint32_t hash)
+    OVS_REQUIRES(shard->mutex);
+void ct_shard_remove(struct ct_shard *shard, struct ct_node *)
+    OVS_REQUIRES(shard->mutex);
+
+struct ct_conn *ct_shard_alloc(struct ct_shard *shard, enum ct_conn_class)
+    OVS_REQUIRES(shard->mutex);
+/* Queues removed connection 'conn', whose original node belonged to
+ * 'shard', for reuse after an RCU grace period. */
+void ct_shard_retire(struct ct_shard *shard, struct ct_conn *conn)
+    OVS_REQUIRES(shard->mutex);
+/* Hands a partial retire batch to RCU. */
+void ct_shard_retire_flush(struct ct_shard *shard)
+    OVS_REQUIRES(shard->mutex);
+
+/* Resumable scan of the connections whose original node is in the shard,
+ * under RCU and without the mutex.  Start with 'cursor' 0; each call visits
+ * one bucket, appends its live connections to 'out' (at most 'max' in all,
+ * counting '*n'), and returns the next cursor, or 0 at the end.  If the
+ * bucket does not fit in the room left, nothing is appended and the same
+ * cursor is returned.  Connections present from the start to the end of a
+ * scan are returned exactly once, even if the table grows meanwhile. */
+uint32_t ct_shard_scan(const struct ct_shard *, uint32_t cursor,
+                       struct ct_conn **out, size_t *n, size_t max);
+
+/* Chain-length histogram for introspection: 'hist[i]' counts the buckets
+ * with i nodes (the last entry counts longer chains). */
+void ct_shard_chain_histogram(const struct ct_shard *, uint32_t *hist,
+                              size_t n_hist, uint32_t *n_buckets);
+
+/* Objects allocated from the slabs and bytes reserved by them. */
+size_t ct_shard_live_objects(struct ct_shard *shard)
+    OVS_EXCLUDED(shard->mutex);
+size_t ct_shard_memory(struct ct_shard *shard) OVS_EXCLUDED(shard->mutex);
+
+#endif /* ct-shard.h */

@@ -1,0 +1,38 @@
+# Copyright (c) 2026 The ctdp authors.
+# SPDX-License-Identifier: Apache-2.0
+
+## ------------------------------------------------------------------- ##
+## System tests: traffic between network namespaces (check-system).    ##
+## ------------------------------------------------------------------- ##
+
+# They need root.  The datapath under test is $(CTDP_SYSTEM_DP) from the
+# environment or the make command line, "ctdp" when unset; with
+# CTDP_SYSTEM_DP=netdev the same scenarios run on Open vSwitch's own
+# userspace datapath.  Namespace and interface names are global, so the
+# tests run one at a time (-j1).
+SYSTEM_TESTSUITE = $(srcdir)/tests/system-testsuite
+SYSTEM_TESTSUITE_AT = \
+	tests/system-testsuite.at \
+	tests/system-ctdp-macros.at \
+	tests/system-traffic.at \
+	tests/system-netfilter.at
+EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) $(SYSTEM_TESTSUITE)
+
+$(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
+	$(srcdir)/tests/package.m4 $(OVS_SOURCE)/tests/ovs-macros.at \
+	$(OVS_SOURCE)/tests/ofproto-macros.at \
+	$(OVS_SOURCE)/tests/system-common-macros.at
+	$(AM_V_GEN)$(AUTOTEST) -I '$(srcdir)' -I '$(srcdir)/tests' \
+	  -I '$(OVS_SOURCE)' -o $@.tmp $@.at && mv $@.tmp $@
+
+check-system: tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE) \
+		$(check_SCRIPTS) $(lib_LTLIBRARIES)
+	$(SHELL) '$(SYSTEM_TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
+	  CTDP_SYSTEM_DP="$${CTDP_SYSTEM_DP:-ctdp}" $(TESTSUITEFLAGS) -j1
+.PHONY: check-system
+
+clean-local: clean-system
+clean-system:
+	test ! -f '$(SYSTEM_TESTSUITE)' || \
+	  $(SHELL) '$(SYSTEM_TESTSUITE)' -C tests --clean
+.PHONY: clean-system
