@@ -66,14 +66,15 @@ send outside "in_port(2),$eth_out,ipv4(src=198.51.100.7,dst=192.0.2.1,proto=6,to
 sleep 1
 
 note "Packets the switch sent out of each port (translated source on 'outside')"
-step ovs-pcap "$sandbox/outside-tx.pcap"
-step ovs-pcap "$sandbox/inside-tx.pcap"
+step ovs-ofctl parse-pcap "$sandbox/outside-tx.pcap"
+step ovs-ofctl parse-pcap "$sandbox/inside-tx.pcap"
 note "The connection table"
-step ovs-appctl dpctl/dump-conntrack -m
+step ovs-appctl dpctl/dump-conntrack
 step ovs-appctl dpctl/ct-get-nconns
 note "Megaflows the datapath installed, and its own view"
 step ovs-appctl dpctl/dump-flows
-step ovs-appctl ctdp/show || true
+printf '\n\033[1m$ ovs-appctl ctdp/show | head -n 16\033[0m\n'
+ovs-appctl ctdp/show | head -n 16
 
 note "Stop"
 step ctdp-ctl stop

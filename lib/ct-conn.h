@@ -30,9 +30,10 @@
  * most connections never get, live out of line and are allocated only when a
  * non-zero label is set; there are no packet or byte counters and no
  * timestamps (Open vSwitch 3.1's userspace conntrack reports none either), and
- * no mutex: the rare multi-field L4 updates (TCP windows, SCTP tags) take a
- * one-byte spinlock, the simple UDP/ICMP state machines use atomic
- * compare-and-swap on the 'status' byte, and the fields read on every packet
+ * no mutex: the multi-field L4 updates (TCP windows, SCTP tags) take a
+ * one-byte spinlock held for a few dozen instructions, the simple UDP/ICMP
+ * state machines use atomic compare-and-swap on the 'status' byte (and only
+ * when the state changes), and the fields read on every packet
  * ('expiration', 'mark', 'label') are atomics or RCU pointers.
  *
  * Field protection tags

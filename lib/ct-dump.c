@@ -46,8 +46,8 @@ static void
 conn_to_entry(const struct ct_conn *c, long long now,
               struct ct_dpif_entry *e)
 {
+    long long exp = ct_conn_expiration(c);
     struct ct_key k;
-    long long left;
 
     memset(e, 0, sizeof *e);
     ct_conn_orig_key(c, &k);
@@ -57,8 +57,15 @@ conn_to_entry(const struct ct_conn *c, long long now,
     e->zone = ct_conn_zone(c);
     e->mark = ct_conn_get_mark(c);
     e->labels = ct_conn_get_label(c);
-    left = ct_conn_expiration(c) - now;
-    e->timeout = left > 0 ? left / 1000 : 0;
+    if (exp > now) {
+        /* Unsigned: 'now' may be far in the past (LLONG_MIN). */
+        uint64_t left = ((unsigned long long) exp
+                         - (unsigned long long) now) / 1000;
+
+        e->timeout = MIN(left, UINT32_MAX);
+    } else {
+        e->timeout = 0;
+    }
     ct_l4_protoinfo(CONST_CAST(struct ct_conn *, c), ct_l4_kind_of_conn(c),
                     &e->protoinfo);
 }

@@ -192,8 +192,8 @@ offer(struct nat_search *s)
 }
 
 static size_t
-hint_index(const struct ct_key *reply, bool snat, const struct ct_nat_spec *spec,
-           uint32_t basis)
+hint_index(const struct ct_key *reply, bool snat,
+           const struct ct_nat_spec *spec, uint32_t basis)
 {
     union ct_nat_addr a;
     uint32_t h;
@@ -600,15 +600,16 @@ inner_view(const struct nat_view *outer, struct nat_view *in)
         in->l4_len = len - ihl;
         in->proto = ip->ip_proto;
     } else {
+        const struct ovs_16aligned_ip6_hdr *ip6 = (const void *) l3;
         const struct ovs_16aligned_ip6_frag *frag;
-        const void *data = l3 + sizeof(struct ovs_16aligned_ip6_hdr);
+        const void *data = ip6 + 1;
         uint8_t nw_frag = 0;
 
-        if (len < sizeof(struct ovs_16aligned_ip6_hdr)) {
+        if (len < sizeof *ip6) {
             return false;
         }
-        len -= sizeof(struct ovs_16aligned_ip6_hdr);
-        in->proto = ((struct ovs_16aligned_ip6_hdr *) l3)->ip6_ctlun.ip6_un1.ip6_un1_nxt;
+        len -= sizeof *ip6;
+        in->proto = ip6->ip6_ctlun.ip6_un1.ip6_un1_nxt;
         if (!parse_ipv6_ext_hdrs(&data, &len, &in->proto, &nw_frag, &frag)) {
             return false;
         }

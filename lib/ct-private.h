@@ -58,6 +58,8 @@ struct ct {
     struct ct_zones zones;          /* Atomics. */
     struct ct_timeouts timeouts;    /* Own mutex + RCU. */
     atomic_bool tcp_seq_chk;
+    atomic_bool labels_used;        /* A label was ever set (ct_destroy()
+                                     * then frees them one by one). */
 
     /* Port search hints of NAT, indexed by a hash of the translated
      * address and range: where the last search ended.  Racy by design

@@ -55,28 +55,19 @@ seq_retry(const struct ct_shard *shard, uint32_t seq)
 {
     uint32_t seq2;
 
-    /* Orders the chain reads before the re-read of 'seq' (seqlock read
-     * side). */
-    atomic_thread_fence(memory_order_acquire);
+    /* No fence needed: every chain link was read with an acquire load
+     * (ovsrcu_get()), which keeps this later load after them.  A walker
+     * that saw a relinked pointer (a release store made after 'seq' turned
+     * odd, see shard_grow()) therefore sees 'seq' changed here.  The node
+     * fields themselves are immutable while a connection is live. */
     atomic_read_relaxed(&CONST_CAST(struct ct_shard *, shard)->seq, &seq2);
     return seq2 != seq;
 }
 
-#include <sys/mman.h>
 static struct ct_buckets *
 buckets_alloc(uint32_t n)
 {
-    struct ct_buckets *b;
-    size_t sz = sizeof *b + n * sizeof b->heads[0];
-    if (sz >= 65536) {
-        size_t len = ROUND_UP(sz, 2 << 20) * 2;
-        char *p = mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
-        char *a = (char *) ROUND_UP((uintptr_t) p, 2 << 20);
-        madvise(a, ROUND_UP(sz, 2 << 20), MADV_HUGEPAGE);
-        b = (void *) a;
-    } else {
-        b = xzalloc(sz);
-    }
+    struct ct_buckets *b = xzalloc(sizeof *b + n * sizeof b->heads[0]);
 
     b->mask = n - 1;
     return b;
@@ -242,32 +233,6 @@ ct_shard_lookup(const struct ct_shard *shard, const struct ct_key *key,
     }
 }
 
-bool
-ct_shard_tuple_in_use(const struct ct_shard *shard, const struct ct_key *key,
-                      const struct ct_key *rkey, uint32_t hash, long long now)
-{
-    for (;;) {
-        uint32_t seq = seq_begin(shard);
-        const struct ct_buckets *b = shard_buckets(shard);
-        const struct ct_node *n;
-
-        for (n = link_get(&b->heads[hash & b->mask]); n;
-             n = link_get(&n->next)) {
-            if (n->hash == hash
-                && node_match(n, key, rkey, true) != CT_MATCH_NONE) {
-                const struct ct_conn *c = ct_node_conn(n);
-
-                if (!ct_conn_is_dead(c) && !ct_conn_expired(c, now)) {
-                    return true;
-                }
-            }
-        }
-        if (!seq_retry(shard, seq)) {
-            return false;
-        }
-    }
-}
-
 enum ct_tuple_check
 ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
                const struct ct_key *rkey, uint32_t hash, long long now)
@@ -302,14 +267,6 @@ ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
 }
 
 void
-ct_shard_prefetch_bucket(const struct ct_shard *shard, uint32_t hash)
-{
-    const struct ct_buckets *b = shard_buckets(shard);
-
-    OVS_PREFETCH(&b->heads[hash & b->mask]);
-}
-
-void
 ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
 {
     const struct ct_buckets *b = shard_buckets(shard);
@@ -320,6 +277,21 @@ ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
         /* The tuple of an IPv4 connection straddles the first cache line
          * of the object. */
         OVS_PREFETCH((const char *) n + 64);
+    }
+}
+
+void
+ct_shard_prefetch_next(const struct ct_shard *shard, uint32_t hash)
+{
+    const struct ct_buckets *b = shard_buckets(shard);
+    const struct ct_node *n = link_get(&b->heads[hash & b->mask]);
+
+    if (n && n->hash != hash) {
+        n = link_get(&n->next);
+        if (n) {
+            OVS_PREFETCH(n);
+            OVS_PREFETCH((const char *) n + 64);
+        }
     }
 }
 
@@ -337,10 +309,11 @@ shard_grow(struct ct_shard *shard)
 
     COVERAGE_INC(ct_shard_grow);
 
-    /* Seqlock write side: odd while nodes move between chains. */
+    /* Seqlock write side: odd while nodes move between chains.  The
+     * relinking stores below are release stores (ovsrcu_set()), so a reader
+     * that observes one of them also observes this odd value. */
     atomic_read_relaxed(&shard->seq, &seq);
     atomic_store_relaxed(&shard->seq, seq + 1);
-    atomic_thread_fence(memory_order_release);
 
     for (uint32_t i = 0; i < n_old; i++) {
         struct ct_node *n = link_get_protected(&old->heads[i]);
@@ -357,7 +330,7 @@ shard_grow(struct ct_shard *shard)
     ovsrcu_set(&shard->buckets, new);
     /* Pairs with the acquire load in seq_begin(). */
     atomic_store_explicit(&shard->seq, seq + 2, memory_order_release);
-    (void) old;
+    ovsrcu_postpone(free, old);
 }
 
 void

@@ -42,8 +42,10 @@
  *   3. a connection's spinlock ('struct ct_conn''s 'lock'), never held while
  *      acquiring anything else.
  *
- * The timeout-policy and zone-limit mutexes are leaves that are never held
- * together with the above.
+ * Leaves, never held while taking another lock: the arena mutex ('struct
+ * ct_arena', taken under a shard mutex when a slab needs a new 64 kB chunk,
+ * that is once per several hundred insertions) and the timeout-policy
+ * mutex (configuration only).  Zone limits and counts are atomics.
  *
  * Memory reuse
  * ============
@@ -127,17 +129,12 @@ struct ct_conn *ct_shard_lookup(const struct ct_shard *,
                                 long long now, bool *reply,
                                 struct ct_conn **expired);
 
-/* Whether a live unexpired node of the shard has 'key' or 'rkey' as tuple,
- * in any role: the uniqueness test for new tuples.  Callers that must be
- * sure hold the shard's mutex. */
-bool ct_shard_tuple_in_use(const struct ct_shard *, const struct ct_key *key,
-                           const struct ct_key *rkey, uint32_t hash,
-                           long long now);
-
-/* Insert-time check of 'key' under the shard's mutex, in one walk:
+/* Uniqueness check of 'key' (whose reverse is 'rkey'), in one walk:
  * CT_TUPLE_TAKEN if a packet with 'key' belongs to a live connection (the
- * ct_shard_lookup() sense), else CT_TUPLE_CLASH if 'key' or 'rkey' is in
- * use in any other role (ct_shard_tuple_in_use()), else CT_TUPLE_FREE. */
+ * ct_shard_lookup() sense), else CT_TUPLE_CLASH if a live node uses 'key' or
+ * 'rkey' in any other role (for example another connection's translated
+ * reply tuple is 'rkey'), else CT_TUPLE_FREE.  Callers that act on the
+ * answer hold the shard's mutex; lock-free calls are hints. */
 enum ct_tuple_check {
     CT_TUPLE_FREE,
     CT_TUPLE_CLASH,
@@ -148,9 +145,12 @@ enum ct_tuple_check ct_shard_check(const struct ct_shard *,
                                    const struct ct_key *rkey, uint32_t hash,
                                    long long now);
 
-/* Hints the CPU to fetch the bucket head, then the first node, of 'hash'. */
-void ct_shard_prefetch_bucket(const struct ct_shard *, uint32_t hash);
+/* Loads the bucket head of 'hash' and hints the CPU to fetch its first
+ * node. */
 void ct_shard_prefetch_node(const struct ct_shard *, uint32_t hash);
+/* Once the first node has arrived: if it is not the one of 'hash', hints
+ * the CPU to fetch the second. */
+void ct_shard_prefetch_next(const struct ct_shard *, uint32_t hash);
 
 void ct_shard_insert(struct ct_shard *shard, struct ct_node *, uint32_t hash)
     OVS_REQUIRES(shard->mutex);

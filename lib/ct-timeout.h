@@ -53,7 +53,8 @@ long long ct_timeout_ms(const struct ct_timeouts *, uint32_t tp_id, int attr);
  * none). */
 uint32_t ct_timeout_default(int attr);
 
-int ct_timeouts_set(struct ct_timeouts *, const struct ct_dpif_timeout_policy *);
+int ct_timeouts_set(struct ct_timeouts *,
+                    const struct ct_dpif_timeout_policy *);
 int ct_timeouts_get(const struct ct_timeouts *, uint32_t tp_id,
                     struct ct_dpif_timeout_policy *);
 int ct_timeouts_del(struct ct_timeouts *, uint32_t tp_id);

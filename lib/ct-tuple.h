@@ -20,7 +20,7 @@
  *
  * Hashes are symmetric: a tuple and its reverse hash the same, so that both
  * directions of a connection without NAT live in one hash chain and need a
- * single table node.
+ * single table node.  They are keyed by a random basis per table.
  *
  * Thread-safety: all functions are pure or only touch the packet they are
  * given. */
@@ -127,7 +127,7 @@ void ct_key_to_md(const struct ct_key *key, struct pkt_metadata *md);
 /* Builds the key that 'md''s original-direction tuple describes, for
  * protocol and identifiers as in 'pkt_key'.  Returns false if 'md' holds
  * none. */
-bool ct_key_from_md(const struct pkt_metadata *md, const struct ct_key *pkt_key,
-                    struct ct_key *key);
+bool ct_key_from_md(const struct pkt_metadata *md,
+                    const struct ct_key *pkt_key, struct ct_key *key);
 
 #endif /* ct-tuple.h */

@@ -5,10 +5,15 @@
 
 /* The engine: ct_execute() and configuration.
  *
- * Per batch, ct_execute() first parses and hashes every packet and prefetches
- * its bucket, then prefetches the first node of each bucket, then processes
- * the packets in order.  Packets of known connections take no lock: lookup
- * is RCU, state updates are atomics (TCP/SCTP: the connection's spinlock).
+ * Per batch, ct_execute() first parses and hashes every packet, then loads
+ * each bucket head and prefetches its first node, then its second node where
+ * the first does not match, then looks every packet up (and, for misses
+ * that will bind NAT, prefetches the chains of the first candidate reply
+ * tuples), then processes the packets in order, reusing each lookup unless
+ * an earlier packet of the batch created or removed a connection.
+ *
+ * Packets of known connections take no lock: lookup is RCU, state updates
+ * are atomics (TCP/SCTP: the connection's spinlock).
  * A commit takes the mutex of the shard of the new connection's original
  * tuple (and, with NAT, of the shard of its reply tuple, through
  * ct_shard_lock2()), re-checks that the tuples are still free, and inserts.
@@ -58,12 +63,15 @@ COVERAGE_DEFINE(ct_tuple_clash);
 
 /* Creation. */
 
+/* Enough shards that inserts on different threads rarely meet on one
+ * mutex, few enough that per-shard overheads (partly used slab chunks,
+ * counters) stay small: 16 for the default limit. */
 static unsigned int
 default_n_shards(uint32_t max_conns)
 {
-    uint32_t n = ROUND_UP_POW2(MAX(1, max_conns / 32768));
+    uint32_t n = ROUND_UP_POW2(MAX(1, max_conns / 131072));
 
-    return MIN(MAX(n, 8), 128);
+    return MIN(MAX(n, 4), 16);
 }
 
 struct ct *
@@ -81,13 +89,17 @@ ct_create(const struct ct_config *cfg)
     ct->shards = xzalloc_cacheline(n_shards * sizeof *ct->shards);
     ct_arena_init(&ct->arena);
     for (unsigned int i = 0; i < n_shards; i++) {
-        ct_shard_init(&ct->shards[i], i, 64, &ct->arena);
+        /* An eighth of the limit's share: a few doublings to reach it,
+         * little memory for small tables. */
+        ct_shard_init(&ct->shards[i], i, max_conns / n_shards / 8,
+                      &ct->arena);
     }
     ct->counters = xzalloc_cacheline(CT_N_SLOTS * n_shards * CT_N_COUNTERS
                                      * sizeof *ct->counters);
     ct_zones_init(&ct->zones, max_conns);
     ct_timeouts_init(&ct->timeouts, ct->hash_basis);
     atomic_init(&ct->tcp_seq_chk, true);
+    atomic_init(&ct->labels_used, false);
     for (size_t i = 0; i < CT_NAT_HINTS; i++) {
         atomic_init(&ct->nat_hints[i], 0);
     }
@@ -114,10 +126,29 @@ retire_pending(struct ct *ct)
 void
 ct_destroy(struct ct *ct)
 {
+    bool labels_used;
+
     if (!ct) {
         return;
     }
-    ct_flush(ct, NULL);
+    /* No other thread uses 'ct' any more: instead of unlinking every
+     * connection, release what live ones own out of line (labels, if any
+     * was ever set); the arena takes their memory back all at once. */
+    atomic_read_relaxed(&ct->labels_used, &labels_used);
+    for (unsigned int i = 0; labels_used && i < ct->n_shards; i++) {
+        struct ct_conn *conns[64];
+        uint32_t cursor = 0;
+
+        do {
+            size_t n = 0;
+
+            cursor = ct_shard_scan(&ct->shards[i], cursor, conns, &n,
+                                   ARRAY_SIZE(conns));
+            for (size_t j = 0; j < n; j++) {
+                ct_conn_release(conns[j]);
+            }
+        } while (cursor);
+    }
     for (unsigned int i = 0; i < ct->n_shards; i++) {
         struct ct_shard *shard = &ct->shards[i];
 
@@ -300,7 +331,7 @@ write_md(struct dp_packet *pkt, uint16_t zone, const struct ct_conn *conn,
 }
 
 static void
-apply_mark_label(struct dp_packet *pkt, struct ct_conn *conn,
+apply_mark_label(struct ct *ct, struct dp_packet *pkt, struct ct_conn *conn,
                  const struct ct_exec *args)
 {
     struct pkt_metadata *md = &pkt->md;
@@ -310,6 +341,7 @@ apply_mark_label(struct dp_packet *pkt, struct ct_conn *conn,
                                        args->set_mark[1]);
     }
     if (args->set_label) {
+        atomic_store_relaxed(&ct->labels_used, true);
         md->ct_label = ct_conn_set_label(conn, md->ct_label,
                                          args->set_label[0],
                                          args->set_label[1]);
@@ -771,7 +803,7 @@ process_one(struct ct *ct, struct dp_packet *pkt, struct batch_pkt *bp,
 
     write_md(pkt, args->zone, conn, &p->key);
     if (conn) {
-        apply_mark_label(pkt, conn, args);
+        apply_mark_label(ct, pkt, conn, args);
     }
     md->conn = args->nat ? NULL : (struct conn *) conn;
     md->reply = reply;
@@ -795,7 +827,7 @@ process_cached(struct ct *ct, struct dp_packet *pkt, struct ct_conn *conn,
     md->ct_zone = args->zone;
     md->ct_mark = ct_conn_get_mark(conn);
     md->ct_label = ct_conn_get_label(conn);
-    apply_mark_label(pkt, conn, args);
+    apply_mark_label(ct, pkt, conn, args);
 }
 
 static struct ct_conn *
@@ -814,7 +846,7 @@ cached_conn(const struct dp_packet *pkt, const struct ct_exec *args)
 enum pkt_class {
     PKT_CACHED,             /* md->conn is set: decided when processed. */
     PKT_INVALID,            /* Could not be parsed. */
-    PKT_LOOKUP,             /* Parsed, bucket prefetched. */
+    PKT_LOOKUP,             /* Parsed, hashed. */
 };
 
 /* Whether the batch may create NAT bindings: then the first candidate
@@ -833,7 +865,9 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
     struct batch_state bs = { .gen = 0 };
     bool binds = batch_binds(args);
 
-    /* 1. Parse, hash, prefetch buckets. */
+    /* 1. Parse and hash.  (Prefetching the bucket heads here measured
+     * slower than loading them in step 2: those loads are independent of
+     * each other and the processor overlaps them by itself.) */
     for (size_t i = 0; i < cnt; i++) {
         struct dp_packet *pkt = packets[i];
         struct batch_pkt *bp = &bps[i];
@@ -845,14 +879,12 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
         } else if (ct_tuple_extract(pkt, args->dl_type, args->zone,
                                     ct->hash_basis, &bp->p)) {
             bp->class = PKT_LOOKUP;
-            ct_shard_prefetch_bucket(ct_shard_of(ct, bp->p.hash),
-                                     bp->p.hash);
         } else {
             bp->class = PKT_INVALID;
         }
     }
 
-    /* 2. Prefetch the first node of each bucket. */
+    /* 2. Load each bucket head and prefetch its first node. */
     for (size_t i = 0; i < cnt; i++) {
         if (bps[i].class == PKT_LOOKUP) {
             ct_shard_prefetch_node(ct_shard_of(ct, bps[i].p.hash),
@@ -860,8 +892,17 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
         }
     }
 
-    /* 3. Look up; for misses that will bind NAT, prefetch the buckets of
-     * the first candidate reply tuples. */
+    /* 2b. Chains are one node long on average, but not always: prefetch
+     * the second node where the first is not the one. */
+    for (size_t i = 0; i < cnt; i++) {
+        if (bps[i].class == PKT_LOOKUP) {
+            ct_shard_prefetch_next(ct_shard_of(ct, bps[i].p.hash),
+                                   bps[i].p.hash);
+        }
+    }
+
+    /* 3. Look up; for misses that will bind NAT, compute the hashes of the
+     * first candidate reply tuples, whose chains step 3b prefetches. */
     for (size_t i = 0; i < cnt; i++) {
         struct batch_pkt *bp = &bps[i];
 
@@ -869,6 +910,7 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
             || state_natted(&packets[i]->md, args->zone)) {
             continue;
         }
+        bp->reply = false;
         bp->conn = lookup(ct, &bp->p.key, &bp->p.rkey, bp->p.hash,
                           args->now, &bp->reply);
         bp->looked_up = true;
@@ -876,19 +918,22 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
         if (binds && !bp->conn && !bp->p.related) {
             bp->n_nat_hashes = ct_nat_first_hashes(ct, &bp->p.key, args->nat,
                                                    bp->nat_hashes, 2);
-            for (size_t j = 0; j < bp->n_nat_hashes; j++) {
-                uint32_t h = bp->nat_hashes[j];
-
-                ct_shard_prefetch_bucket(ct_shard_of(ct, h), h);
-            }
         }
     }
     if (binds) {
+        /* 3b. */
         for (size_t i = 0; i < cnt; i++) {
             for (size_t j = 0; j < bps[i].n_nat_hashes; j++) {
                 uint32_t h = bps[i].nat_hashes[j];
 
                 ct_shard_prefetch_node(ct_shard_of(ct, h), h);
+            }
+        }
+        for (size_t i = 0; i < cnt; i++) {
+            for (size_t j = 0; j < bps[i].n_nat_hashes; j++) {
+                uint32_t h = bps[i].nat_hashes[j];
+
+                ct_shard_prefetch_next(ct_shard_of(ct, h), h);
             }
         }
     }

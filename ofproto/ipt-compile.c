@@ -962,7 +962,7 @@ number_chains(struct cctx *ctx)
              IPT_TABLE_MAX - IPT_TABLE_CHAINS);
         return false;
     }
-    ctx->n_levels = max_level + 1;
+    ctx->n_levels = ctx->n_ids ? max_level + 1 : 0;
     return true;
 }
 
@@ -1669,16 +1669,12 @@ emit_chains(struct cctx *ctx)
 
 /* The infrastructure tables, 0 to 8. */
 
+/* Does the host have addresses of 'family'? */
 static bool
-family_has_routes(const struct cctx *ctx, int family)
+family_has_locals(const struct cctx *ctx, int family)
 {
     const struct ipt_topo *topo = ctx->topo;
 
-    for (size_t i = 0; i < topo->n_routes; i++) {
-        if (topo->routes[i].family == family) {
-            return true;
-        }
-    }
     for (size_t i = 0; i < topo->n_ports; i++) {
         if (ipt_port_first_addr(&topo->ports[i], family)) {
             return true;
@@ -1690,6 +1686,18 @@ family_has_routes(const struct cctx *ctx, int family)
         }
     }
     return false;
+}
+
+/* Does routing decide anything for 'family'? */
+static bool
+family_has_routes(const struct cctx *ctx, int family)
+{
+    for (size_t i = 0; i < ctx->topo->n_routes; i++) {
+        if (ctx->topo->routes[i].family == family) {
+            return true;
+        }
+    }
+    return family_has_locals(ctx, family);
 }
 
 static bool
@@ -1937,11 +1945,14 @@ emit_hooks(struct cctx *ctx)
             }
         }
 
-        /* Broadcast and multicast are for the host's stack too. */
+        /* Broadcast and multicast are for the host's stack too, if it has
+         * addresses. */
         static const char *const v4_group[] = {
             "255.255.255.255", "224.0.0.0/4",
         };
-        if (family == AF_INET) {
+        if (!family_has_locals(ctx, family)) {
+            /* Nothing is local. */
+        } else if (family == AF_INET) {
             for (size_t i = 0; i < ARRAY_SIZE(v4_group); i++) {
                 char *m = xasprintf("ip,nw_dst=%s", v4_group[i]);
 
@@ -1982,7 +1993,7 @@ emit_hooks(struct cctx *ctx)
         char *match = xasprintf("%s,reg7=%#x/%#x", fam, IPT_FLAG_LOCAL_IN,
                                 IPT_FLAG_LOCAL_IN);
 
-        if (family_has_routes(ctx, crs->family)) {
+        if (family_has_locals(ctx, crs->family)) {
             emit_path(ctx, crs, IPT_TABLE_PATH, 20, match, local_in,
                       ARRAY_SIZE(local_in), "", commit);
         }

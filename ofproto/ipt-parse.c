@@ -472,30 +472,15 @@ static bool
 rp_parse_prefix(struct ipt_rule_parser *rp, const char *s,
                 struct ipt_prefix *prefix)
 {
-    char *error;
+    int plen;
 
-    if (rp_family(rp) == AF_INET) {
-        ovs_be32 ip, mask;
-
-        error = ip_parse_masked(s, &ip, &mask);
-        if (!error) {
-            prefix->addr = ipt_addr_from_v4(ip & mask);
-            prefix->mask = ipt_addr_from_v4(mask);
-            return true;
-        }
-    } else {
-        struct in6_addr ip, mask;
-
-        error = ipv6_parse_masked(s, &ip, &mask);
-        if (!error) {
-            prefix->addr = ipv6_addr_bitand(&ip, &mask);
-            prefix->mask = mask;
-            return true;
-        }
+    if (!ipt_prefix_parse(s, rp_family(rp), &prefix->addr, &prefix->mask,
+                          &plen)) {
+        return rp_fail(rp, "invalid %s address '%s'",
+                       rp_family(rp) == AF_INET ? "IPv4" : "IPv6", s);
     }
-    free(error);
-    return rp_fail(rp, "invalid %s address '%s'",
-                   rp_family(rp) == AF_INET ? "IPv4" : "IPv6", s);
+    prefix->addr = ipv6_addr_bitand(&prefix->addr, &prefix->mask);
+    return true;
 }
 
 static bool
@@ -1134,17 +1119,10 @@ static bool
 rp_parse_nat_addr(struct ipt_rule_parser *rp, const char *s,
                   struct in6_addr *addr)
 {
-    if (rp_family(rp) == AF_INET) {
-        ovs_be32 ip;
-
-        if (ip_parse(s, &ip)) {
-            *addr = ipt_addr_from_v4(ip);
-            return true;
-        }
-    } else if (ipv6_parse(s, addr)) {
-        return true;
+    if (!ipt_addr_parse(s, rp_family(rp), addr)) {
+        return rp_fail(rp, "invalid address '%s' in NAT range", s);
     }
-    return rp_fail(rp, "invalid address '%s' in NAT range", s);
+    return true;
 }
 
 /* Parses the argument of --to-destination or --to-source:

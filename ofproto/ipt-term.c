@@ -6,6 +6,8 @@
 #include <config.h>
 #include "ipt-term.h"
 
+#include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "openvswitch/dynamic-string.h"
@@ -125,6 +127,66 @@ ipt_addr_to_v4(const struct in6_addr *addr)
 
     memcpy(&ip, &addr->s6_addr[12], sizeof ip);
     return ip;
+}
+
+/* Parses 's' as an address of 'family' (AF_INET or AF_INET6), strictly:
+ * every byte of an IPv4 address in range, no trailing garbage. */
+bool
+ipt_addr_parse(const char *s, int family, struct in6_addr *addr)
+{
+    if (family == AF_INET) {
+        struct in_addr in;
+
+        if (inet_pton(AF_INET, s, &in) != 1) {
+            return false;
+        }
+        *addr = ipt_addr_from_v4(in.s_addr);
+        return true;
+    }
+    return inet_pton(AF_INET6, s, addr) == 1;
+}
+
+/* Parses 's' as "ADDRESS", "ADDRESS/PLEN" or "ADDRESS/MASK" of 'family'.
+ * Stores the address (not masked) and the mask, and in '*plen' the prefix
+ * length given ("/PLEN", or a contiguous "/MASK"), or -1 if there was no
+ * suffix, or -2 for a non-contiguous mask. */
+bool
+ipt_prefix_parse(const char *s, int family, struct in6_addr *addr,
+                 struct in6_addr *mask, int *plen)
+{
+    const char *slash = strchr(s, '/');
+    int max = family == AF_INET ? 32 : 128;
+    char *copy = slash ? xmemdup0(s, slash - s) : xstrdup(s);
+    bool ok = ipt_addr_parse(copy, family, addr);
+
+    free(copy);
+    if (!ok) {
+        return false;
+    }
+    if (!slash) {
+        *plen = -1;
+        *mask = ipt_addr_mask_from_plen(family, max);
+        return true;
+    }
+
+    const char *suffix = slash + 1;
+    char *end;
+    long int n = strtol(suffix, &end, 10);
+    if (*suffix >= '0' && *suffix <= '9' && !*end) {
+        if (n > max) {
+            return false;
+        }
+        *plen = n;
+        *mask = ipt_addr_mask_from_plen(family, n);
+    } else if (ipt_addr_parse(suffix, family, mask)) {
+        *plen = (family == AF_INET
+                 ? (ip_is_cidr(ipt_addr_to_v4(mask))
+                    ? ip_count_cidr_bits(ipt_addr_to_v4(mask)) : -2)
+                 : (ipv6_is_cidr(mask) ? ipv6_count_cidr_bits(mask) : -2));
+    } else {
+        return false;
+    }
+    return true;
 }
 
 /* Appends 'addr' of 'family' to 'out'. */

@@ -104,6 +104,9 @@ void ipt_dnf_add_range(struct ipt_dnf *, enum ipt_field, uint32_t min,
 struct in6_addr ipt_addr_from_v4(ovs_be32);
 ovs_be32 ipt_addr_to_v4(const struct in6_addr *);
 struct in6_addr ipt_addr_mask_from_plen(int family, int plen);
+bool ipt_addr_parse(const char *, int family, struct in6_addr *);
+bool ipt_prefix_parse(const char *, int family, struct in6_addr *addr,
+                      struct in6_addr *mask, int *plen);
 void ipt_addr_format(const struct in6_addr *, int family, struct ds *);
 
 #endif /* ipt-term.h */

@@ -41,23 +41,13 @@ ipt_topo_destroy(struct ipt_topo *topo)
 static char *
 ipt_parse_addr(const char *s, bool allow_plen, struct ipt_addr *a)
 {
-    unsigned int plen;
-    char *error;
-    ovs_be32 ip;
+    struct in6_addr mask;
 
-    if (strchr(s, ':')) {
-        a->family = AF_INET6;
-        error = ipv6_parse_cidr(s, &a->addr, &plen);
-    } else {
-        a->family = AF_INET;
-        error = ip_parse_cidr(s, &ip, &plen);
-        a->addr = ipt_addr_from_v4(ip);
-    }
-    if (error) {
-        free(error);
+    a->family = strchr(s, ':') ? AF_INET6 : AF_INET;
+    if (!ipt_prefix_parse(s, a->family, &a->addr, &mask, &a->plen)
+        || a->plen == -2) {
         return xasprintf("invalid address '%s'", s);
     }
-    a->plen = strchr(s, '/') ? plen : -1;
     if (a->plen >= 0 && !allow_plen) {
         return xasprintf("'%s': a prefix length is not allowed here", s);
     }

@@ -31,6 +31,10 @@
 VLOG_DEFINE_THIS_MODULE(ctdp_ct);
 
 COVERAGE_DEFINE(ctdp_ct_bad_timeout_name);
+COVERAGE_DEFINE(ctdp_ct_helper_refused);
+
+/* Set once the refusal of a ct() helper has been logged. */
+static atomic_flag ctdp_ct_helper_logged = ATOMIC_FLAG_INIT;
 
 /* The ct() action. */
 
@@ -127,14 +131,13 @@ ctdp_ct_validate(const struct nlattr *ct_action, bool quiet)
         }
         switch (type) {
         case OVS_CT_ATTR_HELPER:
-            if (!quiet) {
-                static struct vlog_rate_limit rl
-                    = VLOG_RATE_LIMIT_INIT(1, 3600);
-
-                VLOG_WARN_RL(&rl, "ct(alg=%.*s) refused: the ctdp datapath "
-                             "has no connection helpers (ALGs)",
-                             (int) MIN(len, 32),
-                             (const char *) nl_attr_get(a));
+            COVERAGE_INC(ctdp_ct_helper_refused);
+            if (!quiet && !atomic_flag_test_and_set(&ctdp_ct_helper_logged)) {
+                /* Once per process: every later refusal is only counted. */
+                VLOG_WARN("ct(alg=%.*s) refused: the ctdp datapath has no "
+                          "connection helpers (ALGs); flows using one are "
+                          "not installed and their packets are dropped",
+                          (int) MIN(len, 32), (const char *) nl_attr_get(a));
             }
             return EINVAL;
         case OVS_CT_ATTR_TIMEOUT:

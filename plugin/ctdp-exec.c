@@ -358,15 +358,15 @@ static bool
 ctdp_upcall_lock(struct ctdp *dp)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    /* Fails while upcalls are disabled (write side held). */
-    return !fat_rwlock_tryrdlock(&dp->upcall_rwlock);
+    /* Fails while upcalls are disabled (write side held or wanted). */
+    return !ovs_rwlock_tryrdlock(&dp->upcall_rwlock);
 }
 
 static void
 ctdp_upcall_unlock(struct ctdp *dp)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
-    fat_rwlock_unlock(&dp->upcall_rwlock);
+    ovs_rwlock_unlock(&dp->upcall_rwlock);
 }
 
 /* Handles a packet that missed the megaflow cache: upcall, execute the
@@ -413,17 +413,18 @@ ctdp_exec_miss(struct ctdp *dp, struct dp_packet *packet,
     } else {
         const struct ofpbuf *add = put_actions.size ? &put_actions : &actions;
 
-        /* Run the actions on this packet now, then install the megaflow
-         * for the packets that follow. */
-        dp_packet_batch_init_packet(&b, packet);
-        ctdp_exec_actions(dp, &b, true, match.flow.dl_type, now,
-                          actions.data, actions.size);
+        /* Install the megaflow first, so that this packet's own
+         * recirculations, and the packets behind it, find it instead of
+         * missing again; then run the actions on this packet. */
         if (error == ENOSPC) {
             COVERAGE_INC(ctdp_upcall_enospc);
         } else if (ctdp_install_flow(dp, &match, &ufid, add->data,
                                      add->size)) {
             ctdp_count(&dp->counters.n_flow_installs, 1);
         }
+        dp_packet_batch_init_packet(&b, packet);
+        ctdp_exec_actions(dp, &b, true, flow->dl_type, now,
+                          actions.data, actions.size);
     }
     ctdp_upcall_unlock(dp);
     ofpbuf_uninit(&actions);

@@ -569,7 +569,7 @@ ctdp_flow_format_key(const struct flow *flow, const struct flow_wildcards *wc,
 size_t
 ctdp_flow_dump_next(const struct ctdp_flow_table *table,
                     struct cmap_position *pos, struct ctdp_flow **flows,
-                    size_t max)
+                    size_t max, bool *done)
 {
     size_t n = 0;
 
@@ -577,6 +577,8 @@ ctdp_flow_dump_next(const struct ctdp_flow_table *table,
         struct cmap_node *node = cmap_next_position(&table->by_ufid, pos);
 
         if (!node) {
+            /* 'pos' has wrapped around to the start: the dump is over. */
+            *done = true;
             break;
         }
         flows[n++] = CONTAINER_OF(node, struct ctdp_flow, ufid_node);

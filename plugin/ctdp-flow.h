@@ -148,10 +148,12 @@ void ctdp_flow_format_key(const struct flow *, const struct flow_wildcards *,
                           struct ds *);
 
 /* Dump iteration over all flows: stores up to 'max' flows into 'flows' and
- * returns how many; 0 at the end.  'pos' starts zeroed. */
+ * returns how many.  Sets '*done' once the end was reached (after which
+ * the caller must not call again: 'pos' starts over).  'pos' starts
+ * zeroed. */
 size_t ctdp_flow_dump_next(const struct ctdp_flow_table *,
                            struct cmap_position *pos,
-                           struct ctdp_flow **flows, size_t max);
+                           struct ctdp_flow **flows, size_t max, bool *done);
 
 /* Re-sorts the subtable search order by recent hits. */
 void ctdp_flow_table_optimize(struct ctdp_flow_table *table)

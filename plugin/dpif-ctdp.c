@@ -122,7 +122,7 @@ ctdp_upcall_disable__(struct ctdp *dp)
     OVS_NO_THREAD_SAFETY_ANALYSIS
 {
     if (!dp->upcalls_disabled) {
-        fat_rwlock_wrlock(&dp->upcall_rwlock);
+        ovs_rwlock_wrlock(&dp->upcall_rwlock);
         dp->upcalls_disabled = true;
     }
 }
@@ -133,7 +133,7 @@ ctdp_upcall_enable__(struct ctdp *dp)
 {
     if (dp->upcalls_disabled) {
         dp->upcalls_disabled = false;
-        fat_rwlock_unlock(&dp->upcall_rwlock);
+        ovs_rwlock_unlock(&dp->upcall_rwlock);
     }
 }
 
@@ -142,6 +142,13 @@ static void
 ctdp_free(struct ctdp *dp)
 {
     struct ctdp_port *port;
+
+    /* ofproto is gone: forget its callback, and let packet threads that
+     * still run see "no upcalls" rather than wait for the lock. */
+    ctdp_upcall_disable__(dp);
+    dp->upcall_cb = NULL;
+    dp->upcall_aux = NULL;
+    ctdp_upcall_enable__(dp);
 
     /* Stop receiving first, then release the ports. */
     ctdp_rx_destroy(&dp->rx);
@@ -161,9 +168,7 @@ ctdp_free(struct ctdp *dp)
     ovs_mutex_unlock(&dp->ct_mutex);
     ovs_mutex_destroy(&dp->ct_mutex);
 
-    /* The lock must be free when destroyed. */
-    ctdp_upcall_enable__(dp);
-    fat_rwlock_destroy(&dp->upcall_rwlock);
+    ovs_rwlock_destroy(&dp->upcall_rwlock);
     free(dp->name);
     free(dp);
 }
@@ -186,7 +191,7 @@ ctdp_create(const struct dpif_class *class, const char *name,
     ctdp_ports_init(&dp->ports);
     ctdp_flow_table_init(&dp->flows);
     ctdp_counters_init(&dp->counters);
-    fat_rwlock_init(&dp->upcall_rwlock);
+    ovs_rwlock_init(&dp->upcall_rwlock);
     ctdp_upcall_disable__(dp);
     dp->ct = ct_create(&ct_config);
     ovs_mutex_init(&dp->ct_mutex);
@@ -862,10 +867,8 @@ dpif_ctdp_flow_dump_next(struct dpif_flow_dump_thread *thread_,
     ovs_mutex_lock(&dump->mutex);
     if (!dump->done) {
         n = ctdp_flow_dump_next(&dp->flows, &dump->pos, batch,
-                                MIN(max_flows, CTDP_DUMP_BATCH));
-        if (!n) {
-            dump->done = true;
-        }
+                                MIN(max_flows, CTDP_DUMP_BATCH),
+                                &dump->done);
     }
     ovs_mutex_unlock(&dump->mutex);
 

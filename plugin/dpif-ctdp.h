@@ -51,7 +51,6 @@
 #include "ctdp-port.h"
 #include "ctdp-rx.h"
 #include "dpif-provider.h"
-#include "fat-rwlock.h"
 #include "ovs-atomic.h"
 #include "ovs-thread.h"
 
@@ -98,8 +97,11 @@ struct ctdp {
      * write side of 'upcall_rwlock' is held (upcalls disabled) or before any
      * thread processes packets, and read under its read side.  The write
      * side is held from disable_upcall to enable_upcall: a packet thread
-     * that cannot take the read side counts the packet as lost. */
-    struct fat_rwlock upcall_rwlock;
+     * that cannot take the read side (try-lock, also when nested inside
+     * another upcall's actions) counts the packet as lost.  A plain rwlock
+     * rather than a fat_rwlock: threads that exit while upcalls are
+     * disabled must not need the lock (fat_rwlock's per-thread slots do). */
+    struct ovs_rwlock upcall_rwlock;
     upcall_callback *upcall_cb;
     void *upcall_aux;
     bool upcalls_disabled;          /* Written by the thread that enables

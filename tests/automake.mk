@@ -10,8 +10,15 @@ tests_ctdp_test_SOURCES = tests/ctdp-test.c tests/ctdp-test.h \
 tests_ctdp_test_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 tests_ctdp_test_LDADD = lib/libctdp-engine.la $(OVS_LIBS)
 CTDP_TEST_MODULES = \
+	tests/ct-test-packets.c \
+	tests/ct-test-packets.h \
+	tests/test-ct-exec.c \
+	tests/test-ct-nat.c \
+	tests/test-ct-sctp.c \
+	tests/test-ct-stress.c \
+	tests/test-ct-table.c \
 	tests/test-ct-tcp.c \
-	tests/test-ct-sctp.c
+	tests/test-ct-zone.c
 
 ## ------------------------- ##
 ## The autotest test suites. ##
@@ -22,7 +29,12 @@ TESTSUITE_AT = \
 	tests/testsuite.at \
 	tests/ctdp-macros.at \
 	tests/foundation.at \
-	tests/ct-tcp.at
+	tests/ct-engine.at \
+	tests/ct-tcp.at \
+	tests/dpif-ctdp.at \
+	tests/ct-datapath.at \
+	tests/iptables.at \
+	tests/bench.at
 
 EXTRA_DIST += $(TESTSUITE_AT) $(TESTSUITE) tests/atlocal.in \
 	tests/package.m4 tests/ovs-vswitchd.in

@@ -193,8 +193,8 @@ check(int argc, char *argv[])
         ovsrcu_quiesce();
         ct_get_stats(s.ct, &st);
         if (time_msec() - start >= duration
-            && ((st.insert_races && st.expired) || time_msec() - start
-                >= duration * 5)) {
+            && ((st.insert_races && st.expired && n_flushes && n_dumps)
+                || time_msec() - start >= duration * 5)) {
             break;
         }
         xnanosleep(5 * 1000 * 1000);

@@ -22,6 +22,7 @@
 #include "dp-packet.h"
 #include "openvswitch/dynamic-string.h"
 #include "ovs-rcu.h"
+#include "ovs-thread.h"
 #include "packets.h"
 #include "timeval.h"
 #include "util.h"
@@ -399,6 +400,22 @@ test_flush(void)
                          &c), TRK | NEW);
     }
     CT_ASSERT_EQ(ct_get_nconns(ct), 100);
+    {
+        struct ds ds = DS_EMPTY_INITIALIZER;
+        uint32_t counts[64];
+        uint32_t sum = 0;
+
+        CT_ASSERT(ct_n_shards(ct) <= ARRAY_SIZE(counts));
+        ct_shard_counts(ct, counts, ct_n_shards(ct));
+        for (unsigned int i = 0; i < ct_n_shards(ct); i++) {
+            sum += counts[i];
+        }
+        CT_ASSERT_EQ(sum, 100);
+        ct_format_shards(ct, &ds);
+        CT_ASSERT(strstr(ds_cstr(&ds), "total: conns=100 "));
+        CT_ASSERT(strstr(ds_cstr(&ds), " new="));
+        ds_destroy(&ds);
+    }
     CT_ASSERT_EQ(ct_flush(ct, &zone), 0);
     CT_ASSERT_EQ(ct_get_nconns(ct), 75);
 
@@ -432,7 +449,8 @@ test_flush(void)
 static void
 test_sweep(void)
 {
-    struct ct *ct = ct_create(&(struct ct_config) { .n_shards = 4 });
+    struct ct *ct = ct_create(&(struct ct_config) { .n_shards = 4,
+                                                    .max_conns = 10000 });
     struct ct_exec c = ctt_args(0, true, 0);
     struct ct_stats st;
     long long interval;
@@ -481,7 +499,7 @@ test_sweep(void)
 static void
 test_timeout_policy(void)
 {
-    struct ct *ct = ct_create(NULL);
+    struct ct *ct = ct_create(&(struct ct_config) { .max_conns = 1000 });
     struct ct_exec c = ctt_args(0, true, 0);
     struct ct_dpif_timeout_policy tp, got;
 
@@ -599,8 +617,9 @@ cpu_seconds(void)
 /* Returns the thread CPU time it took (less sensitive than wall time to
  * other load on a shared machine). */
 static double
-run_flows(struct ct *ct, struct dp_packet **pkts, uint32_t n_flows,
-          uint32_t n_packets, bool random_order, const struct ct_exec *args)
+run_flows__(struct ct *ct, struct dp_packet **pkts, uint32_t first_flow,
+            uint32_t n_flows, uint32_t n_packets, bool random_order,
+            const struct ct_exec *args)
 {
     struct dp_packet_batch batch;
     uint32_t seed = 12345;
@@ -613,7 +632,7 @@ run_flows(struct ct *ct, struct dp_packet **pkts, uint32_t n_flows,
 
             if (random_order) {
                 seed = seed * 1103515245 + 12345;
-                flow = (seed >> 1) % n_flows;
+                flow = first_flow + (seed >> 1) % n_flows;
             } else {
                 flow = done + j;
             }
@@ -626,6 +645,64 @@ run_flows(struct ct *ct, struct dp_packet **pkts, uint32_t n_flows,
         }
     }
     return cpu_seconds() - start;
+}
+
+static double
+run_flows(struct ct *ct, struct dp_packet **pkts, uint32_t n_flows,
+          uint32_t n_packets, bool random_order, const struct ct_exec *args)
+{
+    return run_flows__(ct, pkts, 0, n_flows, n_packets, random_order, args);
+}
+
+/* W-est-2t: two threads, each on its half of the flows. */
+struct est_thread {
+    struct ct *ct;
+    uint32_t first, n_flows, n_packets;
+    struct ct_exec args;
+    double cpu;
+    pthread_t thread;
+};
+
+static void *
+est_thread_main(void *et_)
+{
+    struct est_thread *et = et_;
+    struct dp_packet *pkts[NETDEV_MAX_BURST];
+
+    for (int j = 0; j < NETDEV_MAX_BURST; j++) {
+        pkts[j] = bench_packet(j);
+    }
+    et->cpu = run_flows__(et->ct, pkts, et->first, et->n_flows,
+                          et->n_packets, true, &et->args);
+    for (int j = 0; j < NETDEV_MAX_BURST; j++) {
+        dp_packet_delete(pkts[j]);
+    }
+    return NULL;
+}
+
+static void
+run_est_2t(struct ct *ct, uint32_t n, uint32_t n_est,
+           const struct ct_exec *args, double t1)
+{
+    struct est_thread et[2];
+    long long start = time_msec();
+    double cpu = 0;
+
+    for (int i = 0; i < 2; i++) {
+        et[i] = (struct est_thread) {
+            .ct = ct, .first = i * (n / 2), .n_flows = n / 2,
+            .n_packets = n_est / 2, .args = *args,
+        };
+        et[i].thread = ovs_thread_create("ct_bench", est_thread_main,
+                                         &et[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        xpthread_join(et[i].thread, NULL);
+        cpu = MAX(cpu, et[i].cpu);
+    }
+    printf("W-est-2t: %u packets, slowest thread %.3f s CPU = %.2f Mpps, "
+           "%.2fx one thread (wall %.3f s)\n", n_est, cpu, n_est / cpu / 1e6,
+           t1 / cpu, (time_msec() - start) / 1e3);
 }
 
 static void
@@ -643,6 +720,9 @@ benchmark(int argc, char *argv[])
         .min_port = 1024,
         .max_port = 65535,
     };
+    struct ct_config cfg = {
+        .n_shards = argc > 4 ? atoi(argv[4]) : 0,
+    };
     struct ct_stats st;
     struct ct *ct;
     double t;
@@ -657,7 +737,7 @@ benchmark(int argc, char *argv[])
     if (argc > 3 && !strcmp(argv[3], "snat")) {
         goto snat;
     }
-    ct = ct_create(NULL);
+    ct = ct_create(&cfg);
     rss0 = rss_kb();
     t = run_flows(ct, pkts, n, n, false, &c);
     ovsrcu_quiesce();
@@ -670,13 +750,16 @@ benchmark(int argc, char *argv[])
     t = run_flows(ct, pkts, n, n_est, true, &a);
     printf("W-est:  %u packets in %.3f s CPU = %.2f Mpps\n", n_est, t,
            n_est / t / 1e6);
+    if (argc > 3 && !strcmp(argv[3], "est2")) {
+        run_est_2t(ct, n, n_est, &a, t);
+    }
     ct_destroy(ct);
     if (argc > 3 && !strcmp(argv[3], "new")) {
         goto out;
     }
 
 snat:
-    ct = ct_create(NULL);
+    ct = ct_create(&cfg);
     rss0 = rss_kb();
     c.nat = &snat;
     t = run_flows(ct, pkts, n, n, false, &c);

@@ -1,0 +1,1244 @@
+/*
+ * Copyright (c) 2026 The ctdp authors.
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/* libFuzzer harness: sequences of packets and table operations, with the
+ * engine's invariants checked after every step.
+ *
+ * Each input builds a new engine (same random seed every time, so that runs
+ * replay exactly) and decodes into up to MAX_OPS operations over a small
+ * world: 4 IPv4 and 4 IPv6 hosts, 4 ports, 4 zones, TCP/UDP/ICMP/SCTP and
+ * generic protocols, and NAT ranges that overlap the hosts and ports so that
+ * tuple clashes, NAT port clashes and exhaustion are frequent.  TCP sequence
+ * numbers and SCTP tags derive from the endpoint, so that handshakes and
+ * data pass the trackers' checks when the fuzzer orders the packets right.
+ *
+ * Operations: packets (one or a batch, commit/force/NAT/mark/label/timeout
+ * policy), ICMP errors about packets of the world, a second ct() on the last
+ * packet (recirculation), clock jumps with sweeps of any budget, flush of
+ * everything, of a zone or of one tuple, zone and global limits, timeout
+ * policies, TCP sequence checking on and off, probes with real packets,
+ * zone-filtered dumps and the introspection calls.
+ *
+ * After every operation fuzz_check_table() checks, from a full dump: shard
+ * counts add up to ct_get_nconns(); the dump size equals it (exactly when no
+ * connection can be expired but still counted: the harness knows when the
+ * clock moved without a complete sweep); no tuple of one connection equals
+ * a tuple of another in the same zone; zone counts equal the dump's; every
+ * connection is found from its original tuple (+rel, no +rpl) and from its
+ * reply tuple (+rel+rpl) by side-effect-free ICMP error probes.  Steps
+ * check more where they can: admissions never exceed a limit, a flushed
+ * tuple is gone and nothing else is, a translated packet carries the
+ * reverse of its connection's other tuple, a probe from a reply tuple is
+ * +est+rpl, an ICMP error never creates a connection.
+ *
+ * Input: byte 0 configures the engine (bits 0-1: 1, 2, 4 or 8 shards;
+ * bits 2-3: at most 4, 16, 64 or 1000 connections; bit 4: TCP sequence
+ * checking off); then operations, each an opcode byte (low 4 bits: the
+ * operation, see the OP_* list; high 4 bits: its small parameter) and its
+ * argument bytes.  tests/fuzz/make-seeds.py writes seeds in this format.
+ *
+ * Run: ./fuzz-ct-ops -max_len=512 CORPUS tests/fuzz/corpus-ops
+ * A long run, on a scratch copy of the corpus:
+ *
+ *   mkdir -p /tmp/corpus-ops && cp -r tests/fuzz/corpus-ops/. /tmp/corpus-ops
+ *   ./tests/fuzz/fuzz-ct-ops -runs=10000000 -max_len=512 \
+ *       -print_final_stats=1 /tmp/corpus-ops */
+
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/icmp6.h>
+
+#include "ct.h"
+#include "ct-dpif.h"
+#include "dp-packet.h"
+#include "fuzz-util.h"
+#include "openvswitch/dynamic-string.h"
+#include "ovs-rcu.h"
+#include "packets.h"
+#include "random.h"
+#include "util.h"
+
+#define MAX_OPS 64
+
+/* CTDP_FUZZ_FRESH set: a new engine for every input.  CTDP_FUZZ_VERBOSE
+ * set: the outcome of each packet on stderr. */
+static bool fresh;
+static bool verbose;
+
+enum {
+    OP_PACKET0, OP_PACKET1, OP_PACKET2, OP_PACKET3,
+    OP_RECIRC,
+    OP_SWEEP,
+    OP_FLUSH,
+    OP_LIMIT,
+    OP_POLICY,
+    OP_SEQ_CHK,
+    OP_PROBE,
+    OP_DUMP_ZONE,
+    OP_STATS,
+    OP_BATCH,
+    OP_PACKET14, OP_PACKET15,
+};
+
+static const uint16_t zones[4] = { 0, 1, 2, 65535 };
+static struct ct *fuzz_trace_ct;    /* For trace(). */
+static const uint16_t ports[4] = { 1000, 1001, 80, 33000 };
+
+/* Protocols of packet descriptors. */
+enum {
+    P_TCP, P_UDP, P_ICMP, P_SCTP, P_OTHER, P_TCP2, P_UDP2, P_ERROR,
+};
+
+struct world {
+    struct ct *ct;
+    long long now;
+    bool clean;             /* No connection expired but still counted. */
+    bool zero_timeouts;     /* A policy with a 0 s timeout was set. */
+    struct dp_packet *last; /* Last packet sent, for OP_RECIRC. */
+    struct ct_exec last_args;
+    struct ct_nat_spec last_nat;
+    struct fuzz_dump dump;  /* Scratch. */
+};
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc OVS_UNUSED, char ***argv OVS_UNUSED)
+{
+    fuzz_init();
+    fresh = getenv("CTDP_FUZZ_FRESH") != NULL;
+    verbose = getenv("CTDP_FUZZ_VERBOSE") != NULL;
+    return 0;
+}
+
+/* Addresses. */
+
+static void
+host_addr(bool v6, unsigned int idx, uint8_t addr[16])
+{
+    memset(addr, 0, 16);
+    if (!v6) {
+        addr[0] = 10;
+        addr[3] = 1 + (idx & 3);
+    } else {
+        addr[0] = 0xfd;
+        addr[15] = 1 + (idx & 3);
+    }
+}
+
+/* NAT specs: SNAT and DNAT onto the world's own hosts and ports. */
+static const struct {
+    uint16_t flags;
+    uint8_t min_host, max_host;     /* 1-4, 0 = keep address. */
+    uint16_t min_port, max_port;
+} specs[8] = {
+    { 0, 0, 0, 0, 0 },
+    { CT_NAT_SRC, 3, 4, 1000, 1001 },
+    { CT_NAT_SRC, 1, 1, 0, 0 },
+    { CT_NAT_SRC, 0, 0, 0, 0 },
+    { CT_NAT_DST, 2, 2, 80, 80 },
+    { CT_NAT_DST, 3, 4, 0, 0 },
+    { CT_NAT_SRC, 0, 0, 1000, 1000 },
+    { 0, 0, 0, 0, 0 },              /* "nat" without arguments. */
+};
+
+static void
+nat_spec(unsigned int idx, bool v6, unsigned int flag_bits,
+         struct ct_nat_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->flags = specs[idx].flags;
+    if (spec->flags) {
+        spec->flags |= ((flag_bits & 1 ? CT_NAT_RANDOM : 0)
+                        | (flag_bits & 2 ? CT_NAT_HASH : 0)
+                        | (flag_bits & 4 ? CT_NAT_PERSISTENT : 0));
+    }
+    if (specs[idx].min_host) {
+        uint8_t a[16];
+
+        host_addr(v6, specs[idx].min_host - 1, a);
+        memcpy(&spec->min_addr, a, v6 ? 16 : 4);
+        host_addr(v6, specs[idx].max_host - 1, a);
+        memcpy(&spec->max_addr, a, v6 ? 16 : 4);
+    }
+    spec->min_port = specs[idx].min_port;
+    spec->max_port = specs[idx].max_port;
+}
+
+/* Packet descriptors: 3 bytes, see decode_packet(). */
+struct pkt_desc {
+    unsigned int proto;         /* P_*. */
+    bool v6;
+    unsigned int src, dst;      /* Host indexes. */
+    unsigned int sport, dport;  /* Port indexes. */
+    unsigned int zone;          /* Zone index. */
+    bool commit, force;
+    unsigned int nat;           /* nat_spec() index, 0 = none. */
+    unsigned int kind;          /* Per protocol, see build_packet(). */
+    bool mark;
+    unsigned int tp_id;
+    /* P_TCP kind 6: raw segment. */
+    uint8_t raw_flags;
+    uint32_t raw_seq, raw_ack;
+    uint16_t raw_win;
+};
+
+static void
+decode_packet(struct fuzz_in *in, struct pkt_desc *d)
+{
+    uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
+
+    d->proto = a >> 5;
+    d->v6 = (a >> 4) & 1;
+    d->src = (a >> 2) & 3;
+    d->dst = a & 3;
+    d->sport = b >> 6;
+    d->dport = (b >> 4) & 3;
+    d->zone = (b >> 2) & 3;
+    d->commit = (b >> 1) & 1;
+    d->force = b & 1;
+    d->nat = c >> 5;
+    d->kind = (c >> 2) & 7;
+    d->mark = (c >> 1) & 1;
+    d->tp_id = c & 1;
+    if ((d->proto == P_TCP || d->proto == P_TCP2) && d->kind == 6) {
+        d->raw_flags = fuzz_u8(in);
+        d->raw_seq = fuzz_u32(in);
+        d->raw_ack = fuzz_u32(in);
+        d->raw_win = fuzz_u16(in);
+    }
+}
+
+/* Initial sequence number and SCTP tag of an endpoint. */
+static uint32_t
+isn(bool v6, unsigned int host, unsigned int port)
+{
+    return 1000000 * (1 + v6) + 10000 * host + 100 * port;
+}
+
+static void
+desc_tuple(const struct pkt_desc *d, unsigned int proto,
+           struct fuzz_tuple *t)
+{
+    memset(t, 0, sizeof *t);
+    t->zone = zones[d->zone];
+    t->l3_type = d->v6 ? AF_INET6 : AF_INET;
+    host_addr(d->v6, d->src, t->src);
+    host_addr(d->v6, d->dst, t->dst);
+    t->sport = htons(ports[d->sport]);
+    t->dport = htons(ports[d->dport]);
+    switch (proto) {
+    case P_TCP:
+    case P_TCP2:
+        t->proto = IPPROTO_TCP;
+        break;
+    case P_UDP:
+    case P_UDP2:
+        t->proto = IPPROTO_UDP;
+        break;
+    case P_SCTP:
+        t->proto = IPPROTO_SCTP;
+        break;
+    case P_ICMP: {
+        static const uint8_t types4[8] = {
+            ICMP4_ECHO_REQUEST, ICMP4_ECHO_REPLY, ICMP4_TIMESTAMP,
+            ICMP4_TIMESTAMPREPLY, ICMP4_INFOREQUEST, ICMP4_INFOREPLY,
+            ICMP4_ECHO_REQUEST, ICMP4_ECHO_REPLY,
+        };
+
+        t->proto = d->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+        t->icmp_type = (d->v6
+                        ? (d->kind & 1 ? ICMP6_ECHO_REPLY : ICMP6_ECHO_REQUEST)
+                        : types4[d->kind]);
+        /* The identifier: the source port, or for kinds 6 and 7 the
+         * destination port, so that a request and its reply agree. */
+        t->sport = t->dport = d->kind >= 6 ? t->dport : t->sport;
+        break;
+    }
+    default: {
+        static const uint8_t others[4] = { 47, 0, 255, 1 };
+
+        t->proto = others[d->kind & 3];
+        if (d->v6 && !t->proto) {
+            t->proto = 47;      /* 0 is an IPv6 extension header. */
+        } else if (t->proto == 1 && !d->v6) {
+            t->proto = IPPROTO_ICMPV6;  /* ICMPv6 over IPv4: generic. */
+        }
+        t->sport = t->dport = 0;
+        break;
+    }
+    }
+}
+
+static struct dp_packet *
+build_desc_packet(const struct pkt_desc *d, unsigned int proto)
+{
+    struct fuzz_tuple t;
+    struct fuzz_l4 l4;
+    uint32_t me = isn(d->v6, d->src, d->sport);
+    uint32_t peer = isn(d->v6, d->dst, d->dport);
+
+    desc_tuple(d, proto, &t);
+    memset(&l4, 0, sizeof l4);
+    l4.win = 8192;
+    if (t.proto == IPPROTO_TCP) {
+        switch (d->kind) {
+        case 0:
+            l4.tcp_flags = TCP_SYN;
+            l4.seq = me;
+            break;
+        case 1:
+            l4.tcp_flags = TCP_SYN | TCP_ACK;
+            l4.seq = me;
+            l4.ack = peer + 1;
+            break;
+        case 2:
+            l4.tcp_flags = TCP_ACK;
+            l4.seq = me + 1;
+            l4.ack = peer + 1;
+            break;
+        case 3:
+            l4.tcp_flags = TCP_ACK | TCP_PSH;
+            l4.seq = me + 1;
+            l4.ack = peer + 1;
+            l4.payload = 100;
+            break;
+        case 4:
+            l4.tcp_flags = TCP_FIN | TCP_ACK;
+            l4.seq = me + 1;
+            l4.ack = peer + 1;
+            break;
+        case 5:
+            l4.tcp_flags = TCP_RST;
+            l4.seq = me + 1;
+            break;
+        case 6:
+            l4.tcp_flags = d->raw_flags;
+            l4.seq = d->raw_seq;
+            l4.ack = d->raw_ack;
+            l4.win = d->raw_win;
+            l4.payload = d->raw_win & 0x3f;
+            break;
+        default:
+            l4.tcp_flags = TCP_ACK;
+            l4.seq = me + 1;
+            l4.ack = peer + 101;
+            break;
+        }
+    } else if (t.proto == IPPROTO_SCTP) {
+        static const uint8_t chunks[8] = { 1, 2, 10, 11, 0, 6, 7, 14 };
+
+        l4.sctp_chunk = chunks[d->kind];
+        l4.sctp_itag = me;
+        l4.sctp_vtag = d->kind == 0 ? 0 : peer;
+    } else if (t.proto == IPPROTO_UDP) {
+        l4.payload = d->kind * 8;
+    }
+    return fuzz_build(&t, &l4);
+}
+
+/* An ICMP error about the packet 'd' describes, sent to its source by a
+ * router (even kinds) or by its destination (odd kinds). */
+static struct dp_packet *
+build_error(const struct pkt_desc *d)
+{
+    static const unsigned int inner_protos[4] = {
+        P_TCP, P_UDP, P_ICMP, P_SCTP
+    };
+    struct pkt_desc id = *d;
+    uint8_t from[16];
+    struct dp_packet *inner, *err;
+
+    id.proto = inner_protos[(d->kind >> 1) & 3];
+    id.kind = 0;
+    inner = build_desc_packet(&id, id.proto);
+    if (d->kind & 1) {
+        host_addr(d->v6, d->dst, from);
+    } else {
+        memset(from, 0, sizeof from);
+        from[0] = d->v6 ? 0x20 : 192;
+        from[1] = d->v6 ? 0x01 : 0;
+        from[2] = d->v6 ? 0x0d : 2;
+        from[3] = d->v6 ? 0xb8 : 1;
+    }
+    /* IPv4 errors quote the header and 8 bytes, IPv6 ones all they can. */
+    err = fuzz_build_icmp_error(inner, from, d->v6 ? 1232 : 28);
+    dp_packet_delete(inner);
+    return err;
+}
+
+static struct dp_packet *
+build_packet(const struct pkt_desc *d)
+{
+    return d->proto == P_ERROR ? build_error(d) : build_desc_packet(d,
+                                                                    d->proto);
+}
+
+static void
+desc_args(struct world *w, const struct pkt_desc *d, unsigned int flag_bits,
+          struct ct_nat_spec *nat, struct ct_exec *args)
+{
+    static const uint32_t mark[2] = { 0xa5, 0xff };
+    static const ovs_u128 label[2] = {
+        { .u64 = { .lo = 0x1, .hi = 0x8000000000000000ULL } },
+        { .u64 = { .lo = 0xf, .hi = UINT64_MAX } },
+    };
+
+    memset(args, 0, sizeof *args);
+    args->dl_type = htons(d->v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP);
+    args->zone = zones[d->zone];
+    args->commit = d->commit;
+    args->force = d->force;
+    args->tp_id = d->tp_id;
+    args->now = w->now;
+    if (d->mark) {
+        args->set_mark = mark;
+        args->set_label = flag_bits & 8 ? label : NULL;
+    }
+    if (d->nat) {
+        nat_spec(d->nat, d->v6, flag_bits, nat);
+        args->nat = nat;
+    }
+}
+
+/* Checks. */
+
+static void
+trace(const char *what, const struct dp_packet *pkt, const struct ct_exec *a)
+{
+    struct fuzz_tuple t;
+    char s[FUZZ_TUPLE_STRLEN], st[64];
+
+    if (!verbose) {
+        return;
+    }
+    if (!fuzz_packet_tuple(pkt, a->zone, &t)) {
+        memset(&t, 0, sizeof t);
+    }
+    fprintf(stderr, "%s: %s%s%s%s -> %s, %"PRIu32" connections\n", what,
+            fuzz_tuple_str(&t, s), a->commit ? " commit" : "",
+            a->force ? " force" : "", a->nat ? " nat" : "",
+            fuzz_state_str(pkt->md.ct_state, st, sizeof st),
+            ct_get_nconns(fuzz_trace_ct));
+}
+
+struct counts {
+    uint32_t nconns;
+    uint32_t zone[4];
+};
+
+static void
+counts_get(struct world *w, struct counts *c)
+{
+    c->nconns = ct_get_nconns(w->ct);
+    for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
+        uint32_t limit;
+
+        ct_zone_limit_get(w->ct, zones[i], &limit, &c->zone[i]);
+    }
+}
+
+/* After an operation that may commit: whatever was admitted respected the
+ * limits in force. */
+static void
+check_limits(struct world *w, const struct counts *before)
+{
+    struct counts after;
+
+    counts_get(w, &after);
+    if (after.nconns > before->nconns
+        && after.nconns > ct_get_maxconns(w->ct)) {
+        fuzz_fail("%"PRIu32" connections admitted with a limit of %"PRIu32,
+                  after.nconns, ct_get_maxconns(w->ct));
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
+        uint32_t limit, count;
+
+        ct_zone_limit_get(w->ct, zones[i], &limit, &count);
+        if (after.zone[i] > before->zone[i] && limit && count > limit) {
+            fuzz_fail("zone %"PRIu16" admitted %"PRIu32" connections with a "
+                      "limit of %"PRIu32, zones[i], count, limit);
+        }
+    }
+}
+
+/* The connection in the current dump that the packet whose tuple was
+ * 'pre' before ct() belongs to in the direction 'reply', with the original
+ * tuple that its metadata shows; NULL if none. */
+static const struct fuzz_conn *
+find_conn(struct world *w, const struct dp_packet *pkt,
+          const struct fuzz_tuple *pre, bool reply)
+{
+    for (size_t i = 0; i < w->dump.n; i++) {
+        const struct fuzz_conn *c = &w->dump.conns[i];
+
+        if (!fuzz_tuple_cmp(reply ? &c->reply : &c->orig, pre)) {
+            return fuzz_md_orig_tuple_is(&pkt->md, &c->orig) ? c : NULL;
+        }
+    }
+    return NULL;
+}
+
+/* A tracked, valid, non-related packet of a connection carries after ct()
+ * the tuple its direction has on the other side of the translation: the
+ * reverse of the other direction's tuple if it was translated, its own
+ * direction's tuple if not.  'pre' is its tuple before ct(). */
+static void
+check_translation(struct world *w, const struct dp_packet *pkt,
+                  const struct fuzz_tuple *pre, uint16_t zone)
+{
+    uint8_t st = pkt->md.ct_state;
+    bool reply = st & CS_REPLY_DIR;
+    const struct fuzz_conn *c;
+    struct fuzz_tuple out, want;
+    char s[4][FUZZ_TUPLE_STRLEN];
+
+    if (st & (CS_INVALID | CS_RELATED)) {
+        return;
+    }
+    c = find_conn(w, pkt, pre, reply);
+    if (!c || !fuzz_packet_tuple(pkt, zone, &out)) {
+        return;
+    }
+    if (st & (CS_SRC_NAT | CS_DST_NAT)) {
+        fuzz_tuple_reverse(reply ? &c->orig : &c->reply, &want);
+    } else {
+        want = reply ? c->reply : c->orig;
+    }
+    if (fuzz_tuple_cmp(&out, &want)) {
+        fuzz_fail("%s packet of connection orig %s reply %s %s leaves as "
+                  "%s, expected %s", reply ? "reply" : "original",
+                  fuzz_tuple_str(&c->orig, s[0]),
+                  fuzz_tuple_str(&c->reply, s[1]),
+                  st & (CS_SRC_NAT | CS_DST_NAT) ? "(translated)"
+                                                 : "(untranslated)",
+                  fuzz_tuple_str(&out, s[2]), fuzz_tuple_str(&want, s[3]));
+    }
+}
+
+static bool
+tuple_in_use(const struct fuzz_dump *d, const struct fuzz_tuple *t)
+{
+    struct fuzz_tuple r;
+
+    fuzz_tuple_reverse(t, &r);
+    for (size_t i = 0; i < d->n; i++) {
+        const struct fuzz_conn *c = &d->conns[i];
+
+        if (!fuzz_tuple_cmp(&c->orig, t) || !fuzz_tuple_cmp(&c->reply, t)
+            || !fuzz_tuple_cmp(&c->orig, &r)
+            || !fuzz_tuple_cmp(&c->reply, &r)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* SNAT with a port range (nat_spec() 1 and 6) has a candidate set small
+ * enough for the bounded search to try all of it (unless 'persistent'
+ * restricts it to one address): if such a commit ran out of tuples, every
+ * candidate reply tuple of 'orig' must have been in use in 'before'. */
+static void
+check_exhaustion(unsigned int spec_idx, const struct ct_nat_spec *nat,
+                 const struct fuzz_tuple *orig,
+                 const struct fuzz_dump *before)
+{
+    bool v6 = orig->l3_type == AF_INET6;
+    bool ports = (orig->proto == IPPROTO_TCP || orig->proto == IPPROTO_UDP
+                  || orig->proto == IPPROTO_SCTP
+                  || fuzz_tuple_is_icmp(orig));
+    char s[2][FUZZ_TUPLE_STRLEN];
+
+    if ((spec_idx != 1 && spec_idx != 6) || nat->flags & CT_NAT_PERSISTENT) {
+        return;
+    }
+    for (unsigned int h = specs[spec_idx].min_host;
+         h <= specs[spec_idx].max_host; h++) {
+        for (unsigned int port = nat->min_port;
+             port <= (ports ? nat->max_port : nat->min_port); port++) {
+            struct fuzz_tuple cand;
+
+            fuzz_tuple_reverse(orig, &cand);
+            if (h) {
+                host_addr(v6, h - 1, cand.dst);
+            }
+            if (ports) {
+                cand.dport = htons(port);
+                if (fuzz_tuple_is_icmp(orig)) {
+                    cand.sport = cand.dport;
+                }
+            }
+            if (!tuple_in_use(before, &cand)) {
+                fuzz_fail("SNAT of %s ran out of tuples, but reply tuple %s "
+                          "was free", fuzz_tuple_str(orig, s[0]),
+                          fuzz_tuple_str(&cand, s[1]));
+            }
+        }
+    }
+}
+
+static void
+check_table(struct world *w)
+{
+    fuzz_check_table(w->ct, w->now, w->clean, true, zones,
+                     ARRAY_SIZE(zones), &w->dump);
+}
+
+/* Operations. */
+
+static void
+keep_last(struct world *w, struct dp_packet *pkt, const struct ct_exec *args)
+{
+    if (w->last != pkt) {
+        dp_packet_delete(w->last);
+        w->last = pkt;
+    }
+    w->last_args = *args;
+    if (args->nat) {
+        w->last_nat = *args->nat;
+        w->last_args.nat = &w->last_nat;
+    }
+    w->last_args.set_mark = NULL;
+    w->last_args.set_label = NULL;
+}
+
+static void
+after_packets(struct world *w)
+{
+    if (w->zero_timeouts) {
+        w->clean = false;
+    }
+}
+
+static void
+op_packet(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    struct ct_nat_spec nat;
+    struct ct_exec args;
+    struct pkt_desc d;
+    struct dp_packet *pkt;
+    struct counts before;
+    struct fuzz_dump dump_before = { NULL, 0, 0 };
+    struct ct_stats stats_before, stats_after;
+    struct fuzz_tuple pre;
+    uint32_t n_before;
+    bool pre_ok;
+
+    decode_packet(in, &d);
+    desc_args(w, &d, param, &nat, &args);
+    pkt = build_packet(&d);
+    pre_ok = fuzz_packet_tuple(pkt, args.zone, &pre);
+    counts_get(w, &before);
+    n_before = before.nconns;
+    ct_get_stats(w->ct, &stats_before);
+    if (args.commit && args.nat && d.proto != P_ERROR) {
+        fuzz_dump(w->ct, w->now, NULL, &dump_before);
+    }
+
+    fuzz_exec1(w->ct, pkt, &args);
+    ct_get_stats(w->ct, &stats_after);
+    if (stats_after.nat_exhausted > stats_before.nat_exhausted && pre_ok) {
+        check_exhaustion(d.nat, &nat, &pre, &dump_before);
+    }
+    fuzz_dump_destroy(&dump_before);
+    after_packets(w);
+    trace("packet", pkt, &args);
+    fuzz_check_ct_state(pkt, args.zone, "packet");
+    check_limits(w, &before);
+    if (d.proto == P_ERROR) {
+        if (ct_get_nconns(w->ct) > n_before) {
+            fuzz_fail("an ICMP error created a connection");
+        }
+        if (pkt->md.ct_state & (CS_NEW | CS_ESTABLISHED)) {
+            fuzz_fail("an ICMP error is +new or +est");
+        }
+    }
+    check_table(w);
+    if (d.proto != P_ERROR && pre_ok) {
+        check_translation(w, pkt, &pre, args.zone);
+    }
+    keep_last(w, pkt, &args);
+}
+
+static void
+op_batch(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    size_t n = 2 + (param & 7);
+    struct dp_packet_batch batch;
+    struct ct_nat_spec nat;
+    struct pkt_desc first;
+    struct ct_exec args;
+    struct fuzz_tuple pre[NETDEV_MAX_BURST];
+    bool pre_ok[NETDEV_MAX_BURST];
+    size_t last_new;
+    struct dp_packet *pkt;
+    struct counts before;
+
+    /* One ct() action: the first descriptor gives the arguments and the
+     * family; the others contribute their packets.  ICMP errors are left
+     * out of the translation check. */
+    decode_packet(in, &first);
+    desc_args(w, &first, param >> 3 ? 7 : 0, &nat, &args);
+    dp_packet_batch_init(&batch);
+    for (size_t i = 0; i < n; i++) {
+        struct pkt_desc d = first;
+
+        if (i) {
+            decode_packet(in, &d);
+            d.v6 = first.v6;
+            d.zone = first.zone;
+        }
+        pkt = build_packet(&d);
+        pre_ok[i] = (d.proto != P_ERROR
+                     && fuzz_packet_tuple(pkt, args.zone, &pre[i]));
+        dp_packet_batch_add(&batch, pkt);
+    }
+    counts_get(w, &before);
+    ct_execute(w->ct, &batch, &args);
+    after_packets(w);
+    check_limits(w, &before);
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, &batch) {
+        trace("batch", pkt, &args);
+        fuzz_check_ct_state(pkt, args.zone, "batch");
+    }
+    check_table(w);
+    /* A packet's connection may be replaced by a later packet of the batch
+     * (through 'force' or a TCP reopen), and only packets that end up +new
+     * create connections: check the packets after the last +new one. */
+    last_new = 0;
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, &batch) {
+        if (pkt->md.ct_state & CS_NEW) {
+            last_new = i;
+        }
+    }
+    DP_PACKET_BATCH_FOR_EACH (i, pkt, &batch) {
+        if (pre_ok[i] && i >= last_new) {
+            check_translation(w, pkt, &pre[i], args.zone);
+        }
+    }
+    dp_packet_delete_batch(&batch, true);
+}
+
+static void
+op_recirc(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    uint8_t b = fuzz_u8(in);
+    struct ct_exec args;
+    struct ct_nat_spec nat;
+    struct counts before;
+
+    if (!w->last) {
+        return;
+    }
+    args = w->last_args;
+    args.now = w->now;
+    if (param & 1) {
+        args.zone = zones[b & 3];
+    }
+    switch ((param >> 1) & 3) {
+    case 0:
+        args.nat = NULL;
+        break;
+    case 1:
+        memset(&nat, 0, sizeof nat);
+        args.nat = &nat;
+        break;
+    case 2:
+        nat_spec((b >> 2) & 7, args.dl_type == htons(ETH_TYPE_IPV6),
+                 b >> 5, &nat);
+        args.nat = &nat;
+        break;
+    default:
+        break;
+    }
+    args.commit = param & 8;
+    args.force = false;
+    fuzz_reparse(w->last, NULL);
+    counts_get(w, &before);
+    fuzz_exec1(w->ct, w->last, &args);
+    after_packets(w);
+    trace("recirculated", w->last, &args);
+    fuzz_check_ct_state(w->last, args.zone, "recirculated packet");
+    check_limits(w, &before);
+    check_table(w);
+    keep_last(w, w->last, &args);
+}
+
+static void
+op_sweep(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    static const long long jumps[8] = {
+        0, 1, 999, 10 * 1000, 61 * 1000, 300 * 1000, 3600 * 1000,
+        5LL * 86400 * 1000,
+    };
+    static const size_t budgets[8] = {
+        0, 1, 8, 64, 1000, 1 << 20, SIZE_MAX / 2, SIZE_MAX,
+    };
+    long long interval;
+
+    w->now += jumps[param & 7];
+    if (param & 8) {
+        /* Complete: from wherever the last sweep stopped, then a whole
+         * round. */
+        size_t budget = budgets[5 + fuzz_u8(in) % 3];
+
+        ct_sweep(w->ct, w->now, budget);
+        interval = ct_sweep(w->ct, w->now, budget);
+        w->clean = true;
+    } else {
+        interval = ct_sweep(w->ct, w->now, budgets[fuzz_u8(in) & 7]);
+        if (jumps[param & 7]) {
+            w->clean = false;
+        }
+    }
+    if (interval < 1) {
+        fuzz_fail("ct_sweep() asked to be called again after %lld ms",
+                  interval);
+    }
+    check_table(w);
+}
+
+static void
+op_flush(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    uint8_t b = fuzz_u8(in);
+    uint32_t n_before = ct_get_nconns(w->ct);
+    char s[2][FUZZ_TUPLE_STRLEN];
+
+    switch (param & 7) {
+    case 0:
+    case 5:
+        ct_flush(w->ct, NULL);
+        if (ct_get_nconns(w->ct)) {
+            fuzz_fail("%"PRIu32" connections left after ct_flush()",
+                      ct_get_nconns(w->ct));
+        }
+        break;
+
+    case 1:
+    case 6: {
+        uint16_t zone = zones[b & 3];
+        uint32_t limit, count;
+
+        ct_flush(w->ct, &zone);
+        ct_zone_limit_get(w->ct, zone, &limit, &count);
+        fuzz_dump(w->ct, w->now, &zone, &w->dump);
+        if (count || w->dump.n) {
+            fuzz_fail("zone %"PRIu16" flushed but %"PRIu32" counted, "
+                      "%"PRIuSIZE" dumped", zone, count, w->dump.n);
+        }
+        break;
+    }
+
+    case 2:
+    case 7: {
+        /* A tuple of a live connection: exactly that one goes. */
+        struct ct_dpif_tuple dt;
+        struct fuzz_conn c;
+        bool reply = b & 1;
+        int error;
+
+        fuzz_dump(w->ct, w->now, NULL, &w->dump);
+        if (!w->dump.n) {
+            break;
+        }
+        c = w->dump.conns[(b >> 1) % w->dump.n];
+        fuzz_tuple_to_dpif(reply ? &c.reply : &c.orig, &dt);
+        error = ct_flush_tuple(w->ct, &dt, c.orig.zone);
+        if (error) {
+            fuzz_fail("ct_flush_tuple(%s) of a live connection: %s",
+                      fuzz_tuple_str(reply ? &c.reply : &c.orig, s[0]),
+                      ovs_strerror(error));
+        }
+        if (ct_get_nconns(w->ct) != n_before - 1) {
+            fuzz_fail("ct_flush_tuple() took %"PRIu32" connections to "
+                      "%"PRIu32, n_before, ct_get_nconns(w->ct));
+        }
+        fuzz_dump(w->ct, w->now, NULL, &w->dump);
+        for (size_t i = 0; i < w->dump.n; i++) {
+            if (!fuzz_tuple_cmp(&w->dump.conns[i].orig, &c.orig)) {
+                fuzz_fail("connection %s still there after ct_flush_tuple()",
+                          fuzz_tuple_str(&c.orig, s[1]));
+            }
+        }
+        break;
+    }
+
+    case 3: {
+        /* A tuple of the world, live or not. */
+        struct pkt_desc d;
+        struct fuzz_tuple t;
+        struct ct_dpif_tuple dt;
+        int error;
+
+        decode_packet(in, &d);
+        desc_tuple(&d, d.proto == P_ERROR ? P_UDP : d.proto, &t);
+        fuzz_tuple_to_dpif(&t, &dt);
+        error = ct_flush_tuple(w->ct, &dt, t.zone);
+        if (error && error != ENOENT && error != EINVAL) {
+            fuzz_fail("ct_flush_tuple() returned %d", error);
+        }
+        if ((error ? 0 : 1) != n_before - ct_get_nconns(w->ct)) {
+            fuzz_fail("ct_flush_tuple() returned %d and took %"PRIu32
+                      " connections to %"PRIu32, error, n_before,
+                      ct_get_nconns(w->ct));
+        }
+        break;
+    }
+
+    default: {
+        /* Malformed tuples. */
+        struct ct_dpif_tuple dt;
+        int error;
+
+        memset(&dt, 0, sizeof dt);
+        dt.l3_type = b & 1 ? AF_INET : 12345;
+        dt.ip_proto = IPPROTO_ICMP;
+        dt.icmp_type = ICMP4_DST_UNREACH;
+        dt.icmp_code = b >> 1;
+        error = ct_flush_tuple(w->ct, &dt, zones[b & 3]);
+        if (error != EINVAL) {
+            fuzz_fail("ct_flush_tuple() of a malformed tuple returned %d",
+                      error);
+        }
+        break;
+    }
+    }
+    check_table(w);
+}
+
+static void
+op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    static const uint32_t limits[4] = { 0, 1, 2, 3 };
+    static const uint32_t maxes[8] = { 0, 1, 2, 4, 16, 64, 1000, UINT32_MAX };
+    uint8_t b = fuzz_u8(in);
+    int32_t zone = zones[b & 3];
+    uint32_t limit, count;
+
+    switch (param & 7) {
+    case 0:
+    case 5:
+        ct_zone_limit_set(w->ct, zone, limits[(b >> 2) & 3]);
+        ct_zone_limit_get(w->ct, zone, &limit, &count);
+        if (limit != limits[(b >> 2) & 3]) {
+            /* An own limit of 0 is "unlimited", which reads back as 0. */
+            fuzz_fail("zone %"PRId32" limit set to %"PRIu32", reads "
+                      "%"PRIu32, zone, limits[(b >> 2) & 3], limit);
+        }
+        break;
+    case 1:
+        ct_zone_limit_del(w->ct, zone);
+        break;
+    case 2:
+        ct_zone_limit_set(w->ct, CT_ZONE_DEFAULT, limits[(b >> 2) & 3]);
+        break;
+    case 3:
+        ct_zone_limit_del(w->ct, CT_ZONE_DEFAULT);
+        break;
+    case 4:
+    case 6:
+        ct_set_maxconns(w->ct, maxes[(b >> 2) & 7]);
+        if (ct_get_maxconns(w->ct) != maxes[(b >> 2) & 7]) {
+            fuzz_fail("max_conns set to %"PRIu32", reads %"PRIu32,
+                      maxes[(b >> 2) & 7], ct_get_maxconns(w->ct));
+        }
+        break;
+    default:
+        /* Zones out of range are refused. */
+        if (ct_zone_limit_set(w->ct, 65536 + b, 1) != EINVAL
+            || ct_zone_limit_set(w->ct, -2 - b, 1) != EINVAL) {
+            fuzz_fail("zone limit of an out-of-range zone accepted");
+        }
+        break;
+    }
+    check_table(w);
+}
+
+static void
+op_policy(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    static const uint32_t values[8] = {
+        0, 1, 2, 30, 60, 600, 86400, UINT32_MAX,
+    };
+    struct ct_dpif_timeout_policy tp, got;
+    uint32_t present = fuzz_u32(in);
+    uint8_t v = fuzz_u8(in);
+    uint32_t id = param & 1;
+    int error;
+
+    if (param & 2) {
+        error = ct_timeout_policy_del(w->ct, id);
+        if (error && error != ENOENT) {
+            fuzz_fail("ct_timeout_policy_del() returned %d", error);
+        }
+        check_table(w);
+        return;
+    }
+    memset(&tp, 0, sizeof tp);
+    tp.id = id;
+    tp.present = present & ((1u << CT_DPIF_TP_ATTR_MAX) - 1);
+    for (int i = 0; i < CT_DPIF_TP_ATTR_MAX; i++) {
+        if (tp.present & (1u << i)) {
+            tp.attrs[i] = values[(v + i) & 7];
+            if (!tp.attrs[i]) {
+                w->zero_timeouts = true;
+            }
+        }
+    }
+    error = ct_timeout_policy_set(w->ct, &tp);
+    if (error) {
+        fuzz_fail("ct_timeout_policy_set() returned %d", error);
+    }
+    error = ct_timeout_policy_get(w->ct, id, &got);
+    if (error || got.id != id || got.present != tp.present) {
+        fuzz_fail("timeout policy %"PRIu32" does not read back", id);
+    }
+    for (int i = 0; i < CT_DPIF_TP_ATTR_MAX; i++) {
+        if ((tp.present & (1u << i)) && got.attrs[i] != tp.attrs[i]) {
+            fuzz_fail("timeout policy %"PRIu32" attribute %d reads back "
+                      "%"PRIu32" instead of %"PRIu32, id, i, got.attrs[i],
+                      tp.attrs[i]);
+        }
+    }
+    check_table(w);
+}
+
+/* A real packet from one of a connection's tuples, without commit. */
+static void
+op_probe(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    uint8_t b = fuzz_u8(in);
+    bool reply = param & 1;
+    struct fuzz_conn c;
+    struct fuzz_l4 l4;
+    struct dp_packet *pkt;
+    struct ct_exec args;
+    uint8_t st;
+    char s[2][FUZZ_TUPLE_STRLEN];
+
+    fuzz_dump(w->ct, w->now, NULL, &w->dump);
+    if (!w->dump.n) {
+        return;
+    }
+    c = w->dump.conns[b % w->dump.n];
+    memset(&l4, 0, sizeof l4);
+    l4.tcp_flags = TCP_ACK;
+    l4.win = 1000;
+    pkt = fuzz_build(reply ? &c.reply : &c.orig, &l4);
+    memset(&args, 0, sizeof args);
+    args.dl_type = htons(c.orig.l3_type == AF_INET6 ? ETH_TYPE_IPV6
+                                                     : ETH_TYPE_IP);
+    args.zone = c.orig.zone;
+    args.now = w->now;
+    fuzz_exec1(w->ct, pkt, &args);
+    after_packets(w);
+    trace("probe", pkt, &args);
+    fuzz_check_ct_state(pkt, args.zone, "probe");
+    st = pkt->md.ct_state;
+
+    /* TCP and SCTP packets are judged by their trackers; for the others,
+     * being found is enough to be +est in the reply direction. */
+    if (!fuzz_tuple_cmp(&c.orig, &c.reply)) {
+        reply = false;          /* See probe() in fuzz-util.c. */
+    }
+    if (c.orig.proto != IPPROTO_TCP && c.orig.proto != IPPROTO_SCTP) {
+        bool ok = (reply
+                   ? st == (CS_TRACKED | CS_ESTABLISHED | CS_REPLY_DIR)
+                   : (st == (CS_TRACKED | CS_NEW)
+                      || st == (CS_TRACKED | CS_ESTABLISHED)));
+
+        if (!ok) {
+            fuzz_fail("packet from the %s tuple %s of connection orig %s "
+                      "got ct_state 0x%02"PRIx8, reply ? "reply" : "original",
+                      fuzz_tuple_str(reply ? &c.reply : &c.orig, s[0]),
+                      fuzz_tuple_str(&c.orig, s[1]), st);
+        }
+    }
+    dp_packet_delete(pkt);
+    check_table(w);
+}
+
+static void
+op_dump_zone(struct world *w, struct fuzz_in *in OVS_UNUSED,
+             unsigned int param)
+{
+    uint16_t zone = zones[param & 3];
+    size_t n_all = 0;
+
+    fuzz_dump(w->ct, w->now, NULL, &w->dump);
+    for (size_t i = 0; i < w->dump.n; i++) {
+        n_all += w->dump.conns[i].orig.zone == zone;
+    }
+    /* fuzz_dump() checks the zone of each entry. */
+    fuzz_dump(w->ct, w->now, &zone, &w->dump);
+    if (w->dump.n != n_all) {
+        fuzz_fail("dump of zone %"PRIu16" returned %"PRIuSIZE" connections "
+                  "of the %"PRIuSIZE" that a full dump has", zone,
+                  w->dump.n, n_all);
+    }
+}
+
+static void
+op_stats(struct world *w)
+{
+    unsigned int n = ct_n_shards(w->ct);
+    uint32_t *counts = xcalloc(n, sizeof *counts);
+    struct ds s = DS_EMPTY_INITIALIZER;
+    uint64_t sum = 0;
+
+    ct_shard_counts(w->ct, counts, n);
+    for (unsigned int i = 0; i < n; i++) {
+        sum += counts[i];
+    }
+    if (sum != ct_get_nconns(w->ct)) {
+        fuzz_fail("shard counts add up to %"PRIu64", ct_get_nconns() says "
+                  "%"PRIu32, sum, ct_get_nconns(w->ct));
+    }
+    ct_format_shards(w->ct, &s);
+    ds_destroy(&s);
+    free(counts);
+}
+
+/* One engine per shard count, reused from input to input: creating one
+ * costs more than most inputs.  reset_engine() brings it back to its
+ * initial configuration. */
+#define RECREATE_EVERY 256
+static struct ct *engines[4];
+static unsigned int n_uses[4];
+static long long clock_ms = 1000 * 1000;
+
+static void
+reset_engine(struct ct *ct, uint32_t max_conns, bool seq_chk)
+{
+    struct ct_dpif_timeout_policy defaults = { .id = 0 };
+
+    ct_flush(ct, NULL);
+    for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
+        ct_zone_limit_del(ct, zones[i]);
+    }
+    ct_zone_limit_del(ct, CT_ZONE_DEFAULT);
+    ct_set_maxconns(ct, max_conns);
+    ct_timeout_policy_del(ct, 1);
+    ct_timeout_policy_set(ct, &defaults);
+    ct_set_tcp_seq_chk(ct, seq_chk);
+    ovsrcu_quiesce();
+    if (ct_get_nconns(ct)) {
+        fuzz_fail("%"PRIu32" connections left after ct_flush()",
+                  ct_get_nconns(ct));
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint32_t max_conns[4] = { 4, 16, 64, 1000 };
+    struct fuzz_in in = { data, size };
+    uint8_t cfg_byte = fuzz_u8(&in);
+    unsigned int shards_idx = cfg_byte & 3;
+    struct world w;
+
+    /* Hash tables only grow: a table that once held many connections
+     * makes every later dump and flush walk its empty buckets.  Start
+     * afresh now and then. */
+    if (engines[shards_idx]
+        && (fresh || ++n_uses[shards_idx] % RECREATE_EVERY == 0)) {
+        ct_destroy(engines[shards_idx]);
+        engines[shards_idx] = NULL;
+    }
+    random_set_seed(0x5eed);
+    if (!engines[shards_idx]) {
+        struct ct_config cfg = {
+            .n_shards = 1u << shards_idx,
+            .max_conns = 1000,
+        };
+
+        engines[shards_idx] = ct_create(&cfg);
+    }
+    memset(&w, 0, sizeof w);
+    w.ct = fuzz_trace_ct = engines[shards_idx];
+    /* The previous input left the engine empty, in its defaults. */
+    ct_set_maxconns(w.ct, max_conns[(cfg_byte >> 2) & 3]);
+    ct_set_tcp_seq_chk(w.ct, !(cfg_byte & 0x10));
+    w.now = clock_ms;
+    w.clean = true;
+
+    for (int i = 0; i < MAX_OPS && !fuzz_empty(&in); i++) {
+        uint8_t op = fuzz_u8(&in);
+        unsigned int param = op >> 4;
+
+        /* The datapath quiesces between batches, but a recirculated packet
+         * comes back within the same grace period, with the connection
+         * handle in its metadata still usable; after a quiescent state the
+         * handle must not be used any more. */
+        if ((op & 15) != OP_RECIRC) {
+            ovsrcu_quiesce();
+            if (w.last) {
+                w.last->md.conn = NULL;
+            }
+        }
+
+        switch (op & 15) {
+        case OP_PACKET0: case OP_PACKET1: case OP_PACKET2: case OP_PACKET3:
+        case OP_PACKET14: case OP_PACKET15:
+            op_packet(&w, &in, param);
+            break;
+        case OP_RECIRC:
+            op_recirc(&w, &in, param);
+            break;
+        case OP_SWEEP:
+            op_sweep(&w, &in, param);
+            break;
+        case OP_FLUSH:
+            op_flush(&w, &in, param);
+            break;
+        case OP_LIMIT:
+            op_limit(&w, &in, param);
+            break;
+        case OP_POLICY:
+            op_policy(&w, &in, param);
+            break;
+        case OP_SEQ_CHK:
+            ct_set_tcp_seq_chk(w.ct, param & 1);
+            if (ct_get_tcp_seq_chk(w.ct) != (param & 1)) {
+                fuzz_fail("TCP sequence checking does not read back");
+            }
+            break;
+        case OP_PROBE:
+            op_probe(&w, &in, param);
+            break;
+        case OP_DUMP_ZONE:
+            op_dump_zone(&w, &in, param);
+            break;
+        case OP_STATS:
+            op_stats(&w);
+            break;
+        case OP_BATCH:
+            op_batch(&w, &in, param);
+            break;
+        default:
+            OVS_NOT_REACHED();
+        }
+    }
+
+    dp_packet_delete(w.last);
+    fuzz_dump_destroy(&w.dump);
+    /* Empty the table now rather than at the start of the next input: the
+     * connections live in memory that the engine maps itself, which
+     * LeakSanitizer does not scan, so labels still hanging off connections
+     * when libFuzzer looks for leaks would look leaked.  With the table
+     * empty, any label left is a real leak. */
+    reset_engine(w.ct, 1000, true);
+    /* Keep time monotonic across inputs, as the datapath's clock is. */
+    clock_ms = w.now + 1000;
+    return 0;
+}
