@@ -17,6 +17,8 @@ lib_libctdp_engine_la_SOURCES = \
 	lib/ct-l4.h \
 	lib/ct-nat.c \
 	lib/ct-nat.h \
+	lib/ct-persist.c \
+	lib/ct-persist.h \
 	lib/ct-private.h \
 	lib/ct-sctp.c \
 	lib/ct-sctp.h \

@@ -200,4 +200,17 @@ unsigned int ct_n_shards(const struct ct *);
 /* Stores in 'counts[i]' the number of connections in shard 'i'. */
 void ct_shard_counts(const struct ct *, uint32_t *counts, unsigned int n);
 
+/* Persistence across restarts (lib/ct-persist.h documents the file format
+ * and the details).  ct_save() atomically writes every live connection to
+ * 'path'; ct_restore() inserts the connections of such a file, with
+ * expiration 'now' + their remaining time.  Both return 0 or a positive
+ * errno value and append a message to 'err' (may be NULL).  ct_restore()
+ * validates the whole file first: ENOENT (missing), EINVAL (empty,
+ * truncated or corrupt) and ENOTSUP (unknown version) leave the table
+ * without any of the file's connections; ENOSPC means a valid file some of
+ * whose connections were refused by the table or zone limits or because
+ * their tuple was taken, the rest being restored. */
+int ct_save(struct ct *, const char *path, long long now, struct ds *err);
+int ct_restore(struct ct *, const char *path, long long now, struct ds *err);
+
 #endif /* ct.h */

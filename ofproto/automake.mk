@@ -27,9 +27,11 @@ EXTRA_DIST += \
 	utilities/ctdp-iptables.8 \
 	tests/iptables/docker.rules \
 	tests/iptables/docker.flows \
+	tests/iptables/features.rules \
 	tests/iptables/home-router.rules \
 	tests/iptables/home-router.flows \
 	tests/iptables/ipv6-firewall.rules \
 	tests/iptables/ipv6-firewall.flows \
 	tests/iptables/kube-proxy.rules \
-	tests/iptables/kube-proxy.flows
+	tests/iptables/kube-proxy.flows \
+	tests/iptables/nat6.rules

@@ -714,7 +714,7 @@ compile_matches(struct cctx *ctx, struct cchain *cc, struct crule *cr)
 /* Classifies the target of 'cr': whether the rule does anything and where
  * execution may resume after it. */
 static void
-classify_target(struct cchain *cc, struct crule *cr)
+classify_target(struct crule *cr)
 {
     const struct ipt_target *t = &cr->rule->target;
 
@@ -754,7 +754,6 @@ classify_target(struct cchain *cc, struct crule *cr)
         cr->dead = true;
         cr->dead_why = "never matches";
     }
-    (void) cc;
 }
 
 /* Gives the statistic rules of 'cc' consecutive slices of the hash space:
@@ -829,7 +828,7 @@ compile_chain_rules(struct cctx *ctx, struct cchain *cc)
         if (cr->skip) {
             continue;
         }
-        classify_target(cc, cr);
+        classify_target(cr);
         if (t->type == IPT_T_CONNMARK || t->type == IPT_T_SAVE_MARK
             || t->type == IPT_T_RESTORE_MARK) {
             ctx->connmark_used = ctx->connmark_set = true;
@@ -1541,7 +1540,8 @@ chain_dnf(const struct cchain *cc, size_t i, struct ipt_dnf *dnf)
         dnf_add_term_field(dnf, IPT_F_CHAIN, id, UINT32_MAX);
         return;
     } else if (cc->n_resume <= 16) {
-        dnf_add_term_field(dnf, IPT_F_CHAIN, id, 0xffff0000 | 1u << cc->seg[i]);
+        dnf_add_term_field(dnf, IPT_F_CHAIN, id,
+                           0xffff0000 | 1u << cc->seg[i]);
         return;
     }
     ipt_dnf_add_range(dnf, IPT_F_CHAIN, 0, cc->seg[i], 16);

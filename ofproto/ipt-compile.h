@@ -42,8 +42,9 @@
  *                routing table 4, then table 5 (received) or FORWARD/
  *                POSTROUTING stages (locally generated), then table 6.
  *   4  ROUTE     Sets reg5 to the output port: LOCAL (and the LOCAL_IN
- *                flag) for local addresses, else longest prefix match over
- *                --route and connected routes, else 0 (NORMAL).
+ *                flag) for local addresses (and broadcast and multicast, if
+ *                the family has local addresses), else longest prefix
+ *                match over --route and connected routes, else 0 (NORMAL).
  *   5  PATH      INPUT stages for local traffic, FORWARD and POSTROUTING
  *                stages for forwarded traffic, then table 6.
  *   6  COMMIT    Final disposition of accepted packets: new connections
@@ -67,8 +68,11 @@
  * the chain's id and the rule's matches.  A "!" that OpenFlow cannot
  * express in the same flow becomes "skip" flows one priority higher that
  * resume the chain after the rule.  Resuming uses the low 16 bits of reg6,
- * the resume point: each flow also matches the range of resume points from
- * which its rule is still ahead.  A jump loads the callee's id into reg6,
+ * the resume point: each flow also matches the resume points from which
+ * its rule is still ahead.  With at most 16 resume points in a chain,
+ * resume point k is written as k one bits, so that "still ahead of resume
+ * point s" is the single masked match "bit s clear"; larger chains number
+ * them in binary and match ranges.  A jump loads the callee's id into reg6,
  * resubmits to the callee's table, and then resumes the caller after the
  * rule; since resubmit returns, RETURN is simply the end of the callee's
  * actions.  A verdict (ACCEPT, DROP, REJECT, a NAT target) sets the STOP

@@ -368,12 +368,6 @@ ipt_dnf_destroy(struct ipt_dnf *dnf)
 }
 
 void
-ipt_dnf_clear(struct ipt_dnf *dnf)
-{
-    dnf->n = 0;
-}
-
-void
 ipt_dnf_add(struct ipt_dnf *dnf, const struct ipt_term *term)
 {
     if (dnf->n >= dnf->allocated) {

@@ -92,7 +92,6 @@ void ipt_term_format(const struct ipt_term *, int family, struct ds *);
 void ipt_dnf_init(struct ipt_dnf *);
 void ipt_dnf_init_true(struct ipt_dnf *);
 void ipt_dnf_destroy(struct ipt_dnf *);
-void ipt_dnf_clear(struct ipt_dnf *);
 void ipt_dnf_add(struct ipt_dnf *, const struct ipt_term *);
 void ipt_dnf_swap(struct ipt_dnf *, struct ipt_dnf *);
 bool ipt_dnf_and(struct ipt_dnf *, const struct ipt_dnf *, size_t max_terms);

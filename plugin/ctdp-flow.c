@@ -345,7 +345,9 @@ ctdp_actions_create(const struct nlattr *actions, size_t size)
     struct ctdp_actions *a = xmalloc(sizeof *a + size);
 
     a->size = size;
-    memcpy(a->actions, actions, size);
+    if (size) {
+        memcpy(a->actions, actions, size);
+    }
     return a;
 }
 

@@ -14,6 +14,7 @@ CTDP_TEST_MODULES = \
 	tests/ct-test-packets.h \
 	tests/test-ct-exec.c \
 	tests/test-ct-nat.c \
+	tests/test-ct-persist.c \
 	tests/test-ct-sctp.c \
 	tests/test-ct-stress.c \
 	tests/test-ct-table.c \
@@ -31,6 +32,7 @@ TESTSUITE_AT = \
 	tests/foundation.at \
 	tests/ct-engine.at \
 	tests/ct-tcp.at \
+	tests/ct-persist.at \
 	tests/dpif-ctdp.at \
 	tests/ct-datapath.at \
 	tests/iptables.at \

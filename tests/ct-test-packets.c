@@ -425,7 +425,9 @@ ctt_dump(struct ct *ct, const uint16_t *zone, long long now, bool verbose)
         lines[n++] = ds_steal_cstr(&s);
     }
     ct_dump_done(dump);
-    qsort(lines, n, sizeof *lines, compare_strings);
+    if (n) {
+        qsort(lines, n, sizeof *lines, compare_strings);
+    }
     for (size_t i = 0; i < n; i++) {
         ds_put_format(&out, "%s\n", lines[i]);
         free(lines[i]);

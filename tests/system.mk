@@ -5,11 +5,16 @@
 ## System tests: traffic between network namespaces (check-system).    ##
 ## ------------------------------------------------------------------- ##
 
-# They need root.  The datapath under test is $(CTDP_SYSTEM_DP) from the
+# They need root.  The datapath under test is CTDP_SYSTEM_DP from the
 # environment or the make command line, "ctdp" when unset; with
 # CTDP_SYSTEM_DP=netdev the same scenarios run on Open vSwitch's own
 # userspace datapath.  Namespace and interface names are global, so the
 # tests run one at a time (-j1).
+#
+#   make check-system                          all tests, on ctdp
+#   make check-system CTDP_SYSTEM_DP=netdev    all tests, on OVS's datapath
+#   make check-system TESTSUITEFLAGS='-k nat'  tests with keyword "nat"
+#   make check-system TESTSUITEFLAGS='-v 3'    test 3, log on the terminal
 SYSTEM_TESTSUITE = $(srcdir)/tests/system-testsuite
 SYSTEM_TESTSUITE_AT = \
 	tests/system-testsuite.at \
@@ -27,6 +32,8 @@ $(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
 
 check-system: tests/atconfig tests/atlocal $(SYSTEM_TESTSUITE) \
 		$(check_SCRIPTS) $(lib_LTLIBRARIES)
+	@test "$$(id -u)" = 0 || \
+	  echo "check-system: not running as root, every test will be skipped"
 	$(SHELL) '$(SYSTEM_TESTSUITE)' -C tests AUTOTEST_PATH='$(AUTOTEST_PATH)' \
 	  CTDP_SYSTEM_DP="$${CTDP_SYSTEM_DP:-ctdp}" $(TESTSUITEFLAGS) -j1
 .PHONY: check-system

@@ -1,21 +1,22 @@
 # Copyright (c) 2026 The ctdp authors.
 # SPDX-License-Identifier: Apache-2.0
 
-## ---------------------------------------------------------------------- ##
-## libFuzzer harnesses of the conntrack engine.                           ##
-##                                                                        ##
-## Built when configured with --enable-fuzz (clang only).  Each harness   ##
-## compiles its own copy of the engine with libFuzzer's coverage          ##
-## instrumentation, ASan and UBSan, whatever the rest of the build uses.  ##
-##                                                                        ##
-##   make fuzz-run [FUZZ_SECONDS=60] [FUZZ_FLAGS=...]                     ##
-##                                                                        ##
-## first replays tests/fuzz/regress-*/ (inputs that once crashed), then   ##
-## fuzzes each harness for FUZZ_SECONDS on a copy of its seed corpus in   ##
-## tests/fuzz/run-*/, prints the number of executions, and fails on any   ##
-## crash, leak, UBSan report or timeout (artifacts in                     ##
-## tests/fuzz/run-*/artifacts/, logs in tests/fuzz/run-*/log).            ##
-## ---------------------------------------------------------------------- ##
+## ------------------------------------------------------------ ##
+## libFuzzer harnesses of the conntrack engine (--enable-fuzz). ##
+## ------------------------------------------------------------ ##
+
+# Built when configured with CC=clang --enable-fuzz.  Each harness compiles
+# its own copy of the engine with libFuzzer's coverage instrumentation, ASan
+# and UBSan, whatever flags the rest of the build uses.
+#
+#   make fuzz-run [FUZZ_SECONDS=60] [FUZZ_FLAGS='-jobs=1 ...']
+#
+# replays each input of tests/fuzz/regress-<harness>/ (inputs that once
+# found a bug), then fuzzes each harness for FUZZ_SECONDS seconds on a
+# scratch copy of its seed corpus in tests/fuzz/run-<harness>/, prints the
+# number of executions, and fails on any crash, leak, UBSan report or
+# timeout (artifacts in tests/fuzz/run-*/artifacts/, logs beside them).
+# 'make fuzz-clean' removes the scratch directories.
 
 EXTRA_DIST += \
 	tests/fuzz/make-seeds.py \
@@ -40,12 +41,14 @@ FUZZ_CC_FLAGS = $(AM_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_LD_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 
-tests_fuzz_fuzz_ct_packet_SOURCES = tests/fuzz/fuzz-ct-packet.c $(FUZZ_COMMON_SRC)
+tests_fuzz_fuzz_ct_packet_SOURCES = \
+	tests/fuzz/fuzz-ct-packet.c $(FUZZ_COMMON_SRC)
 tests_fuzz_fuzz_ct_packet_CFLAGS = $(FUZZ_CC_FLAGS)
 tests_fuzz_fuzz_ct_packet_LDFLAGS = $(FUZZ_LD_FLAGS)
 tests_fuzz_fuzz_ct_packet_LDADD = $(OVS_LIBS)
 
-tests_fuzz_fuzz_ct_ops_SOURCES = tests/fuzz/fuzz-ct-ops.c $(FUZZ_COMMON_SRC)
+tests_fuzz_fuzz_ct_ops_SOURCES = \
+	tests/fuzz/fuzz-ct-ops.c $(FUZZ_COMMON_SRC)
 tests_fuzz_fuzz_ct_ops_CFLAGS = $(FUZZ_CC_FLAGS)
 tests_fuzz_fuzz_ct_ops_LDFLAGS = $(FUZZ_LD_FLAGS)
 tests_fuzz_fuzz_ct_ops_LDADD = $(OVS_LIBS)
@@ -63,16 +66,16 @@ fuzz-run: tests/fuzz/fuzz-ct-packet tests/fuzz/fuzz-ct-ops
 	  esac; \
 	  rm -rf $$work && $(MKDIR_P) $$work/corpus $$work/artifacts || exit 1; \
 	  cp $(srcdir)/tests/fuzz/corpus-$$name/* $$work/corpus/ || exit 1; \
-	  regress=`ls $(srcdir)/tests/fuzz/regress-$$name/* 2>/dev/null`; \
-	  if test -n "$$regress"; then \
-	    if ! $$prog $$flags $$regress > $$work/regress.log 2>&1; then \
-	      echo "fuzz-ct-$$name: FAILED on a regression input" \
-	           "(see $$work/regress.log)"; \
-	      grep -E 'Running:|violated|ERROR|runtime error' \
-	        $$work/regress.log | head -n 20; \
+	  for input in `ls $(srcdir)/tests/fuzz/regress-$$name/* 2>/dev/null`; \
+	  do \
+	    log=$$work/regress-`basename $$input`.log; \
+	    if ! $$prog $$flags $$input > $$log 2>&1; then \
+	      echo "fuzz-ct-$$name: FAILED on regression input $$input:"; \
+	      grep -E 'violated|runtime error|ERROR: [A-Za-z]+Sanitizer' \
+	        $$log | head -n 5; \
 	      status=1; \
 	    fi; \
-	  fi; \
+	  done; \
 	  if $$prog $$flags -max_total_time=$(FUZZ_SECONDS) \
 	       -print_final_stats=1 -artifact_prefix=$$work/artifacts/ \
 	       $(FUZZ_FLAGS) $$work/corpus > $$work/log 2>&1; then \
@@ -91,7 +94,8 @@ fuzz-run: tests/fuzz/fuzz-ct-packet tests/fuzz/fuzz-ct-ops
 	exit $$status
 else
 fuzz-run:
-	@echo "configure with CC=clang --enable-fuzz to build the fuzz harnesses" >&2; \
+	@echo "configure with CC=clang --enable-fuzz to build the" \
+	     "fuzz harnesses" >&2; \
 	exit 1
 endif
 .PHONY: fuzz-run

@@ -6,45 +6,89 @@
 /* libFuzzer harness: sequences of packets and table operations, with the
  * engine's invariants checked after every step.
  *
- * Each input builds a new engine (same random seed every time, so that runs
- * replay exactly) and decodes into up to MAX_OPS operations over a small
- * world: 4 IPv4 and 4 IPv6 hosts, 4 ports, 4 zones, TCP/UDP/ICMP/SCTP and
- * generic protocols, and NAT ranges that overlap the hosts and ports so that
- * tuple clashes, NAT port clashes and exhaustion are frequent.  TCP sequence
- * numbers and SCTP tags derive from the endpoint, so that handshakes and
- * data pass the trackers' checks when the fuzzer orders the packets right.
+ * World
+ * =====
  *
- * Operations: packets (one or a batch, commit/force/NAT/mark/label/timeout
- * policy), ICMP errors about packets of the world, a second ct() on the last
- * packet (recirculation), clock jumps with sweeps of any budget, flush of
- * everything, of a zone or of one tuple, zone and global limits, timeout
- * policies, TCP sequence checking on and off, probes with real packets,
- * zone-filtered dumps and the introspection calls.
+ * Each input starts from an empty engine in its default configuration (the
+ * random seed is reset too, so that an input replays the same way) and
+ * decodes into up to MAX_OPS operations over a small world: 4 IPv4 and 4
+ * IPv6 hosts, 4 ports, 4 zones, TCP/UDP/ICMP/SCTP and generic protocols, and
+ * NAT specs (nat_spec()) onto the world's own hosts and ports, so that tuple
+ * clashes, NAT port clashes and exhaustion are frequent.  TCP sequence
+ * numbers and SCTP tags depend only on the sender's role (initiator or
+ * responder), so that handshakes, data and teardown pass the trackers'
+ * checks, through NAT too, when the fuzzer orders the packets right.
+ * Engines (one per shard count) are emptied after each input and recreated
+ * every RECREATE_EVERY inputs; CTDP_FUZZ_FRESH=1 in the environment creates
+ * one per input instead, and CTDP_FUZZ_VERBOSE=1 traces every packet.
+ *
+ * Checks
+ * ======
  *
  * After every operation fuzz_check_table() checks, from a full dump: shard
  * counts add up to ct_get_nconns(); the dump size equals it (exactly when no
  * connection can be expired but still counted: the harness knows when the
- * clock moved without a complete sweep); no tuple of one connection equals
- * a tuple of another in the same zone; zone counts equal the dump's; every
+ * clock moved without a complete sweep); no tuple of one connection equals a
+ * tuple of another in the same zone; zone counts equal the dump's; every
  * connection is found from its original tuple (+rel, no +rpl) and from its
- * reply tuple (+rel+rpl) by side-effect-free ICMP error probes.  Steps
- * check more where they can: admissions never exceed a limit, a flushed
- * tuple is gone and nothing else is, a translated packet carries the
- * reverse of its connection's other tuple, a probe from a reply tuple is
- * +est+rpl, an ICMP error never creates a connection.
+ * reply tuple (+rel+rpl).  Those probes are ICMP errors because they leave
+ * the connections alone: probing with real packets after every step would
+ * make every UDP connection bidirectional and refresh every timeout, hiding
+ * the states that early drop and expiry work on.  OP_PROBE sends a real
+ * packet from one tuple of one connection and expects +est+rpl from the
+ * reply tuple, +new or +est without +rpl from the original one (UDP, ICMP,
+ * other protocols; TCP and SCTP answer to their trackers).
  *
- * Input: byte 0 configures the engine (bits 0-1: 1, 2, 4 or 8 shards;
- * bits 2-3: at most 4, 16, 64 or 1000 connections; bit 4: TCP sequence
- * checking off); then operations, each an opcode byte (low 4 bits: the
- * operation, see the OP_* list; high 4 bits: its small parameter) and its
- * argument bytes.  tests/fuzz/make-seeds.py writes seeds in this format.
+ * Operations check more where they can: every packet's ct_state is sane;
+ * admissions never exceed a limit; a packet of a connection leaves with the
+ * reverse of the other direction's tuple if translated, its own direction's
+ * tuple if not; SNAT over a small range runs out of tuples only when every
+ * candidate reply tuple is taken; an ICMP error never creates a connection;
+ * a flushed tuple's connection is gone and nothing else is; a flushed zone
+ * is empty; limits and timeout policies read back as set.
  *
- * Run: ./fuzz-ct-ops -max_len=512 CORPUS tests/fuzz/corpus-ops
- * A long run, on a scratch copy of the corpus:
+ * Input
+ * =====
+ *
+ * Byte 0 configures the engine (bits 0-1: 1, 2, 4 or 8 shards; bits 2-3: at
+ * most 4, 16, 64 or 1000 connections; bit 4: TCP sequence checking off).
+ * Then operations, each an opcode byte (low 4 bits: the operation, high 4
+ * bits: 'param') and its argument bytes:
+ *
+ *   0-3, 14, 15  packet: a 3-byte descriptor (decode_packet()); param: NAT
+ *                flags random, hash, persistent, and set_label
+ *   4   recirc   the last packet through another ct(); param: other zone,
+ *                NAT (none, no arguments, a spec, unchanged), commit;
+ *                1 byte: zone, NAT spec, NAT flags
+ *   5   sweep    param: clock jump (3 bits), complete; 1 byte: budget
+ *   6   flush    param: all, zone, tuple of a live connection, tuple of
+ *                the world (+ descriptor), malformed tuple; 1 byte
+ *   7   limit    param: set/del zone limit, set/del default, max_conns,
+ *                out-of-range zone; 1 byte: zone and value
+ *   8   policy   param: id, delete; 4 bytes: attributes present, 1 byte:
+ *                values
+ *   9   seq_chk  param bit 0: TCP sequence checking on
+ *   10  probe    param bit 0: from the reply tuple; 1 byte: connection
+ *   11  dump     of zone 'param'
+ *   12  stats    ct_shard_counts(), ct_format_shards()
+ *   13  batch    2 + (param & 7) descriptors through one ct(); param bit 3:
+ *                all NAT flags
+ *
+ * tests/fuzz/make-seeds.py writes seeds in this format.
+ *
+ * Running
+ * =======
+ *
+ * 'make fuzz-run' (tests/fuzz/automake.mk) runs it briefly.  A long run, on a
+ * scratch copy of the corpus, on one core:
  *
  *   mkdir -p /tmp/corpus-ops && cp -r tests/fuzz/corpus-ops/. /tmp/corpus-ops
- *   ./tests/fuzz/fuzz-ct-ops -runs=10000000 -max_len=512 \
- *       -print_final_stats=1 /tmp/corpus-ops */
+ *   tests/fuzz/fuzz-ct-ops -max_len=512 -timeout=60 -runs=10000000 \
+ *       -print_final_stats=1 /tmp/corpus-ops
+ *
+ * (add -fork=1 -ignore_crashes=1 to go on after a crash; crash inputs are
+ * written to the current directory and replay with
+ * 'tests/fuzz/fuzz-ct-ops CRASH-FILE'). */
 
 #include <config.h>
 
@@ -106,6 +150,8 @@ struct world {
     struct ct_exec last_args;
     struct ct_nat_spec last_nat;
     struct fuzz_dump dump;  /* Scratch. */
+    bool own_limit[4];      /* Zone i has a limit of its own. */
+    uint32_t default_limit;
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -174,7 +220,7 @@ nat_spec(unsigned int idx, bool v6, unsigned int flag_bits,
     spec->max_port = specs[idx].max_port;
 }
 
-/* Packet descriptors: 3 bytes, see decode_packet(). */
+/* A decoded packet descriptor, see decode_packet(). */
 struct pkt_desc {
     unsigned int proto;         /* P_*. */
     bool v6;
@@ -192,6 +238,14 @@ struct pkt_desc {
     uint16_t raw_win;
 };
 
+/* A packet descriptor is 3 bytes:
+ *
+ *   a: protocol P_* (3 bits), IPv6, source host (2), destination host (2)
+ *   b: source port (2), destination port (2), zone (2), commit, force
+ *   c: NAT spec (3, nat_spec() index), kind (3), set_mark, timeout policy 1
+ *
+ * followed, for a raw TCP segment (kind 6), by flags (1 byte), sequence and
+ * acknowledgement numbers (4 bytes each) and window (2 bytes). */
 static void
 decode_packet(struct fuzz_in *in, struct pkt_desc *d)
 {
@@ -216,13 +270,6 @@ decode_packet(struct fuzz_in *in, struct pkt_desc *d)
         d->raw_ack = fuzz_u32(in);
         d->raw_win = fuzz_u16(in);
     }
-}
-
-/* Initial sequence number and SCTP tag of an endpoint. */
-static uint32_t
-isn(bool v6, unsigned int host, unsigned int port)
-{
-    return 1000000 * (1 + v6) + 10000 * host + 100 * port;
 }
 
 static void
@@ -279,67 +326,74 @@ desc_tuple(const struct pkt_desc *d, unsigned int proto,
     }
 }
 
+/* TCP initial sequence numbers and SCTP verification tags of the initiator
+ * and the responder of every connection.  They do not depend on addresses
+ * or ports, so that handshakes stay valid through NAT. */
+#define ISN_I 1000000u
+#define ISN_R 5000000u
+#define TAG_I 0x1111u
+#define TAG_R 0x2222u
+
+/* TCP kinds: segments of a connection's life, from the initiator (i) or the
+ * responder (r). */
+static const struct {
+    uint16_t flags;
+    uint32_t seq, ack;
+    uint16_t payload;
+} tcp_kinds[8] = {
+    { TCP_SYN, ISN_I, 0, 0 },                               /* SYN (i) */
+    { TCP_SYN | TCP_ACK, ISN_R, ISN_I + 1, 0 },             /* SYN+ACK (r) */
+    { TCP_ACK, ISN_I + 1, ISN_R + 1, 0 },                   /* ACK (i) */
+    { TCP_ACK | TCP_PSH, ISN_I + 1, ISN_R + 1, 100 },       /* data (i) */
+    { TCP_FIN | TCP_ACK, ISN_I + 101, ISN_R + 1, 0 },       /* FIN (i) */
+    { TCP_ACK, ISN_R + 1, ISN_I + 102, 0 },                 /* ACK (r) */
+    { 0, 0, 0, 0 },                                         /* raw */
+    { TCP_FIN | TCP_ACK, ISN_R + 1, ISN_I + 102, 0 },       /* FIN (r) */
+};
+
+/* SCTP kinds: first chunk and whether the responder sends it. */
+static const struct {
+    uint8_t chunk;
+    bool responder;
+} sctp_kinds[8] = {
+    { 1, false },       /* INIT */
+    { 2, true },        /* INIT ACK */
+    { 10, false },      /* COOKIE ECHO */
+    { 11, true },       /* COOKIE ACK */
+    { 0, false },       /* DATA */
+    { 7, false },       /* SHUTDOWN */
+    { 8, true },        /* SHUTDOWN ACK */
+    { 14, false },      /* SHUTDOWN COMPLETE */
+};
+
 static struct dp_packet *
 build_desc_packet(const struct pkt_desc *d, unsigned int proto)
 {
     struct fuzz_tuple t;
     struct fuzz_l4 l4;
-    uint32_t me = isn(d->v6, d->src, d->sport);
-    uint32_t peer = isn(d->v6, d->dst, d->dport);
 
     desc_tuple(d, proto, &t);
     memset(&l4, 0, sizeof l4);
     l4.win = 8192;
     if (t.proto == IPPROTO_TCP) {
-        switch (d->kind) {
-        case 0:
-            l4.tcp_flags = TCP_SYN;
-            l4.seq = me;
-            break;
-        case 1:
-            l4.tcp_flags = TCP_SYN | TCP_ACK;
-            l4.seq = me;
-            l4.ack = peer + 1;
-            break;
-        case 2:
-            l4.tcp_flags = TCP_ACK;
-            l4.seq = me + 1;
-            l4.ack = peer + 1;
-            break;
-        case 3:
-            l4.tcp_flags = TCP_ACK | TCP_PSH;
-            l4.seq = me + 1;
-            l4.ack = peer + 1;
-            l4.payload = 100;
-            break;
-        case 4:
-            l4.tcp_flags = TCP_FIN | TCP_ACK;
-            l4.seq = me + 1;
-            l4.ack = peer + 1;
-            break;
-        case 5:
-            l4.tcp_flags = TCP_RST;
-            l4.seq = me + 1;
-            break;
-        case 6:
+        if (d->kind == 6) {
             l4.tcp_flags = d->raw_flags;
             l4.seq = d->raw_seq;
             l4.ack = d->raw_ack;
             l4.win = d->raw_win;
             l4.payload = d->raw_win & 0x3f;
-            break;
-        default:
-            l4.tcp_flags = TCP_ACK;
-            l4.seq = me + 1;
-            l4.ack = peer + 101;
-            break;
+        } else {
+            l4.tcp_flags = tcp_kinds[d->kind].flags;
+            l4.seq = tcp_kinds[d->kind].seq;
+            l4.ack = tcp_kinds[d->kind].ack;
+            l4.payload = tcp_kinds[d->kind].payload;
         }
     } else if (t.proto == IPPROTO_SCTP) {
-        static const uint8_t chunks[8] = { 1, 2, 10, 11, 0, 6, 7, 14 };
+        bool r = sctp_kinds[d->kind].responder;
 
-        l4.sctp_chunk = chunks[d->kind];
-        l4.sctp_itag = me;
-        l4.sctp_vtag = d->kind == 0 ? 0 : peer;
+        l4.sctp_chunk = sctp_kinds[d->kind].chunk;
+        l4.sctp_itag = r ? TAG_R : TAG_I;
+        l4.sctp_vtag = d->kind == 0 ? 0 : r ? TAG_I : TAG_R;
     } else if (t.proto == IPPROTO_UDP) {
         l4.payload = d->kind * 8;
     }
@@ -523,6 +577,71 @@ check_translation(struct world *w, const struct dp_packet *pkt,
                                                  : "(untranslated)",
                   fuzz_tuple_str(&out, s[2]), fuzz_tuple_str(&want, s[3]));
     }
+    if (pkt->md.ct_mark != c->mark
+        || !ovs_u128_equals(pkt->md.ct_label, c->label)) {
+        fuzz_fail("packet of connection orig %s leaves with mark %#"PRIx32
+                  " label %#"PRIx64"%016"PRIx64", the connection has mark "
+                  "%#"PRIx32" label %#"PRIx64"%016"PRIx64,
+                  fuzz_tuple_str(&c->orig, s[0]), pkt->md.ct_mark,
+                  pkt->md.ct_label.u64.hi, pkt->md.ct_label.u64.lo, c->mark,
+                  c->label.u64.hi, c->label.u64.lo);
+    }
+}
+
+/* An ICMP error that ct() found related to a connection quotes afterwards
+ * the packet of the opposite direction as the error's recipient sent it:
+ * if translated, the connection's original tuple for errors in the reply
+ * direction and its reply tuple otherwise; if not, what it quoted before
+ * ('pre').  The connection must be live, with the tuple the error is
+ * about in the error's direction. */
+static void
+check_related(struct world *w, const struct dp_packet *pkt,
+              const struct fuzz_tuple *pre, uint16_t zone)
+{
+    uint8_t st = pkt->md.ct_state;
+    bool reply = st & CS_REPLY_DIR;
+    const struct fuzz_conn *c = NULL;
+    struct fuzz_tuple key, out, want;
+    char s[4][FUZZ_TUPLE_STRLEN];
+
+    if (!(st & CS_RELATED) || st & CS_INVALID) {
+        return;
+    }
+    fuzz_tuple_reverse(pre, &key);
+    for (size_t i = 0; i < w->dump.n && !c; i++) {
+        const struct fuzz_conn *conn = &w->dump.conns[i];
+
+        if (!fuzz_tuple_cmp(reply ? &conn->reply : &conn->orig, &key)
+            || (!fuzz_tuple_cmp(&conn->orig, &conn->reply)
+                && !fuzz_tuple_cmp(&conn->orig, &key))) {
+            c = conn;
+        }
+    }
+    if (!c) {
+        fuzz_fail("ICMP error about %s is +rel%s, but no connection has "
+                  "that %s tuple", fuzz_tuple_str(pre, s[0]),
+                  reply ? "+rpl" : "", reply ? "reply" : "original");
+    }
+    if (!fuzz_md_orig_tuple_is(&pkt->md, &c->orig)) {
+        fuzz_fail("ICMP error related to connection orig %s carries "
+                  "another original tuple", fuzz_tuple_str(&c->orig, s[0]));
+    }
+    if (!fuzz_packet_inner_tuple(pkt, zone, &out)) {
+        return;
+    }
+    if (st & (CS_SRC_NAT | CS_DST_NAT)) {
+        want = reply ? c->orig : c->reply;
+    } else {
+        want = *pre;
+    }
+    if (fuzz_tuple_cmp(&out, &want)) {
+        fuzz_fail("ICMP error (%s) related to connection orig %s reply %s "
+                  "quotes %s after ct(), expected %s",
+                  reply ? "reply direction" : "original direction",
+                  fuzz_tuple_str(&c->orig, s[0]),
+                  fuzz_tuple_str(&c->reply, s[1]),
+                  fuzz_tuple_str(&out, s[2]), fuzz_tuple_str(&want, s[3]));
+    }
 }
 
 static bool
@@ -628,6 +747,7 @@ op_packet(struct world *w, struct fuzz_in *in, unsigned int param)
     struct dp_packet *pkt;
     struct counts before;
     struct fuzz_dump dump_before = { NULL, 0, 0 };
+    struct fuzz_csums csums_before, csums_after;
     struct ct_stats stats_before, stats_after;
     struct fuzz_tuple pre;
     uint32_t n_before;
@@ -636,7 +756,10 @@ op_packet(struct world *w, struct fuzz_in *in, unsigned int param)
     decode_packet(in, &d);
     desc_args(w, &d, param, &nat, &args);
     pkt = build_packet(&d);
-    pre_ok = fuzz_packet_tuple(pkt, args.zone, &pre);
+    pre_ok = (d.proto == P_ERROR
+              ? fuzz_packet_inner_tuple(pkt, args.zone, &pre)
+              : fuzz_packet_tuple(pkt, args.zone, &pre));
+    fuzz_csums_get(pkt, &csums_before);
     counts_get(w, &before);
     n_before = before.nconns;
     ct_get_stats(w->ct, &stats_before);
@@ -646,7 +769,10 @@ op_packet(struct world *w, struct fuzz_in *in, unsigned int param)
 
     fuzz_exec1(w->ct, pkt, &args);
     ct_get_stats(w->ct, &stats_after);
-    if (stats_after.nat_exhausted > stats_before.nat_exhausted && pre_ok) {
+    fuzz_csums_get(pkt, &csums_after);
+    fuzz_csums_check(&csums_before, &csums_after, "packet");
+    if (stats_after.nat_exhausted > stats_before.nat_exhausted && pre_ok
+        && d.proto != P_ERROR) {
         check_exhaustion(d.nat, &nat, &pre, &dump_before);
     }
     fuzz_dump_destroy(&dump_before);
@@ -663,7 +789,9 @@ op_packet(struct world *w, struct fuzz_in *in, unsigned int param)
         }
     }
     check_table(w);
-    if (d.proto != P_ERROR && pre_ok) {
+    if (pre_ok && d.proto == P_ERROR) {
+        check_related(w, pkt, &pre, args.zone);
+    } else if (pre_ok) {
         check_translation(w, pkt, &pre, args.zone);
     }
     keep_last(w, pkt, &args);
@@ -677,6 +805,7 @@ op_batch(struct world *w, struct fuzz_in *in, unsigned int param)
     struct ct_nat_spec nat;
     struct pkt_desc first;
     struct ct_exec args;
+    struct fuzz_csums csums[NETDEV_MAX_BURST];
     struct fuzz_tuple pre[NETDEV_MAX_BURST];
     bool pre_ok[NETDEV_MAX_BURST];
     size_t last_new;
@@ -700,6 +829,7 @@ op_batch(struct world *w, struct fuzz_in *in, unsigned int param)
         pkt = build_packet(&d);
         pre_ok[i] = (d.proto != P_ERROR
                      && fuzz_packet_tuple(pkt, args.zone, &pre[i]));
+        fuzz_csums_get(pkt, &csums[i]);
         dp_packet_batch_add(&batch, pkt);
     }
     counts_get(w, &before);
@@ -707,8 +837,12 @@ op_batch(struct world *w, struct fuzz_in *in, unsigned int param)
     after_packets(w);
     check_limits(w, &before);
     DP_PACKET_BATCH_FOR_EACH (i, pkt, &batch) {
+        struct fuzz_csums after;
+
         trace("batch", pkt, &args);
         fuzz_check_ct_state(pkt, args.zone, "batch");
+        fuzz_csums_get(pkt, &after);
+        fuzz_csums_check(&csums[i], &after, "batch");
     }
     check_table(w);
     /* A packet's connection may be replaced by a later packet of the batch
@@ -732,6 +866,7 @@ static void
 op_recirc(struct world *w, struct fuzz_in *in, unsigned int param)
 {
     uint8_t b = fuzz_u8(in);
+    struct fuzz_csums csums_before, csums_after;
     struct ct_exec args;
     struct ct_nat_spec nat;
     struct counts before;
@@ -763,8 +898,11 @@ op_recirc(struct world *w, struct fuzz_in *in, unsigned int param)
     args.commit = param & 8;
     args.force = false;
     fuzz_reparse(w->last, NULL);
+    fuzz_csums_get(w->last, &csums_before);
     counts_get(w, &before);
     fuzz_exec1(w->ct, w->last, &args);
+    fuzz_csums_get(w->last, &csums_after);
+    fuzz_csums_check(&csums_before, &csums_after, "recirculated packet");
     after_packets(w);
     trace("recirculated", w->last, &args);
     fuzz_check_ct_state(w->last, args.zone, "recirculated packet");
@@ -916,6 +1054,34 @@ op_flush(struct world *w, struct fuzz_in *in, unsigned int param)
     check_table(w);
 }
 
+/* The default limit reads back as set, with the connections of the zones
+ * that have no limit of their own (only the world's zones have any). */
+static void
+check_default_zone(struct world *w)
+{
+    uint32_t limit, count, sum = 0;
+
+    for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
+        uint32_t zl, zc;
+
+        ct_zone_limit_get(w->ct, zones[i], &zl, &zc);
+        if (!w->own_limit[i]) {
+            sum += zc;
+            if (zl != w->default_limit) {
+                fuzz_fail("zone %"PRIu16" without a limit of its own has "
+                          "limit %"PRIu32", the default is %"PRIu32,
+                          zones[i], zl, w->default_limit);
+            }
+        }
+    }
+    ct_zone_limit_get(w->ct, CT_ZONE_DEFAULT, &limit, &count);
+    if (limit != w->default_limit || count != sum) {
+        fuzz_fail("default zone limit reads %"PRIu32" with %"PRIu32
+                  " connections, expected %"PRIu32" with %"PRIu32, limit,
+                  count, w->default_limit, sum);
+    }
+}
+
 static void
 op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
 {
@@ -928,6 +1094,7 @@ op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
     switch (param & 7) {
     case 0:
     case 5:
+        w->own_limit[b & 3] = true;
         ct_zone_limit_set(w->ct, zone, limits[(b >> 2) & 3]);
         ct_zone_limit_get(w->ct, zone, &limit, &count);
         if (limit != limits[(b >> 2) & 3]) {
@@ -937,12 +1104,15 @@ op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
         }
         break;
     case 1:
+        w->own_limit[b & 3] = false;
         ct_zone_limit_del(w->ct, zone);
         break;
     case 2:
-        ct_zone_limit_set(w->ct, CT_ZONE_DEFAULT, limits[(b >> 2) & 3]);
+        w->default_limit = limits[(b >> 2) & 3];
+        ct_zone_limit_set(w->ct, CT_ZONE_DEFAULT, w->default_limit);
         break;
     case 3:
+        w->default_limit = 0;
         ct_zone_limit_del(w->ct, CT_ZONE_DEFAULT);
         break;
     case 4:
@@ -961,6 +1131,7 @@ op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
         }
         break;
     }
+    check_default_zone(w);
     check_table(w);
 }
 

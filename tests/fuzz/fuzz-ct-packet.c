@@ -52,24 +52,24 @@
  * header and L4 checksums that stay right if they were right, and untouched
  * bytes whenever the packet came out without +snat/+dnat.
  *
- * Build: configure with CC=clang --enable-fuzz, then 'make fuzz-run' (see
- * tests/fuzz/automake.mk), or by hand:
+ * Building and running
+ * ====================
  *
- *   clang -fsanitize=fuzzer,address,undefined -I... lib/ct*.c \
- *       tests/fuzz/fuzz-util.c tests/fuzz/fuzz-ct-packet.c -lopenvswitch...
+ * Configure with CC=clang --enable-fuzz; 'make fuzz-run' (see
+ * tests/fuzz/automake.mk) builds both harnesses and runs each briefly.  A
+ * long run, on a scratch copy of the corpus, on one core:
  *
- * Run: ./fuzz-ct-packet -max_len=600 -dict=... CORPUS tests/fuzz/corpus-packet
- * A long run (the 10M-execution acceptance run), on a scratch copy of the
- * corpus, one core:
+ *   mkdir -p /tmp/corpus-packet
+ *   cp -r tests/fuzz/corpus-packet/. /tmp/corpus-packet
+ *   tests/fuzz/fuzz-ct-packet -max_len=1600 -timeout=60 -runs=10000000 \
+ *       -print_final_stats=1 /tmp/corpus-packet
  *
- *   mkdir -p /tmp/corpus && cp -r tests/fuzz/corpus-packet/. /tmp/corpus
- *   ./tests/fuzz/fuzz-ct-packet -runs=10000000 -max_len=600 \
- *       -print_final_stats=1 /tmp/corpus
- *
- * Because the engine's state carries over, a crash input replayed alone may
- * not crash; CTDP_FUZZ_FRESH=1 in the environment gives each input a new
- * engine (and the same random seed), which makes runs reproducible at some
- * cost in depth. */
+ * (add -fork=1 -ignore_crashes=1 to go on after a crash).  Because the
+ * engine's state carries over, a crash input replayed alone
+ * ('tests/fuzz/fuzz-ct-packet CRASH-FILE') may not crash;
+ * CTDP_FUZZ_FRESH=1 in the environment gives each input a new engine (and
+ * the same random seed), which makes runs reproducible at some cost in
+ * depth, and CTDP_FUZZ_VERBOSE=1 prints every packet's outcome. */
 
 #include <config.h>
 

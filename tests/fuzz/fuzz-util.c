@@ -647,18 +647,17 @@ fuzz_build_icmp_error(const struct dp_packet *inner, const uint8_t *router,
     return pkt;
 }
 
-bool
-fuzz_packet_tuple(const struct dp_packet *pkt_, uint16_t zone,
-                  struct fuzz_tuple *t)
+/* Parses the tuple of the IP packet at 'l3' ('len' bytes present, no IPv6
+ * extension headers), whose L4 header starts at 'l4'. */
+static bool
+parse_tuple(const uint8_t *l3, const uint8_t *l4, size_t len, uint16_t zone,
+            struct fuzz_tuple *t)
 {
-    struct dp_packet *pkt = CONST_CAST(struct dp_packet *, pkt_);
-    const uint8_t *l3 = dp_packet_l3(pkt);
-    const uint8_t *l4 = dp_packet_l4(pkt);
-    size_t l4_len = l4 ? dp_packet_l4_size(pkt) : 0;
+    size_t l4_len;
     bool v6;
 
     memset(t, 0, sizeof *t);
-    if (!l3 || !l4) {
+    if (!l3 || len < IP_HEADER_LEN) {
         return false;
     }
     v6 = (l3[0] >> 4) == 6;
@@ -667,16 +666,25 @@ fuzz_packet_tuple(const struct dp_packet *pkt_, uint16_t zone,
     if (v6) {
         const struct ovs_16aligned_ip6_hdr *ip6 = (const void *) l3;
 
+        if (len < sizeof *ip6) {
+            return false;
+        }
         t->proto = ip6->ip6_nxt;
         memcpy(t->src, &ip6->ip6_src, 16);
         memcpy(t->dst, &ip6->ip6_dst, 16);
+        l4 = l4 ? l4 : l3 + sizeof *ip6;
     } else {
         const struct ip_header *ip = (const void *) l3;
 
         t->proto = ip->ip_proto;
         memcpy(t->src, &ip->ip_src, 4);
         memcpy(t->dst, &ip->ip_dst, 4);
+        l4 = l4 ? l4 : l3 + IP_IHL(ip->ip_ihl_ver) * 4;
     }
+    if (l4 < l3 || l4 > l3 + len) {
+        return false;
+    }
+    l4_len = l3 + len - l4;
     switch (t->proto) {
     case IPPROTO_TCP:
     case IPPROTO_UDP:
@@ -698,6 +706,36 @@ fuzz_packet_tuple(const struct dp_packet *pkt_, uint16_t zone,
         }
         return true;
     }
+}
+
+bool
+fuzz_packet_tuple(const struct dp_packet *pkt_, uint16_t zone,
+                  struct fuzz_tuple *t)
+{
+    struct dp_packet *pkt = CONST_CAST(struct dp_packet *, pkt_);
+    const uint8_t *l3 = dp_packet_l3(pkt);
+    const uint8_t *l4 = dp_packet_l4(pkt);
+
+    if (!l3 || !l4) {
+        memset(t, 0, sizeof *t);
+        return false;
+    }
+    return parse_tuple(l3, l4, dp_packet_l3_size(pkt), zone, t);
+}
+
+bool
+fuzz_packet_inner_tuple(const struct dp_packet *pkt_, uint16_t zone,
+                        struct fuzz_tuple *t)
+{
+    struct dp_packet *pkt = CONST_CAST(struct dp_packet *, pkt_);
+    const uint8_t *l4 = dp_packet_l4(pkt);
+    size_t l4_len = l4 ? dp_packet_l4_size(pkt) : 0;
+
+    if (l4_len < 8) {
+        memset(t, 0, sizeof *t);
+        return false;
+    }
+    return parse_tuple(l4 + 8, NULL, l4_len - 8, zone, t);
 }
 
 void

@@ -138,6 +138,9 @@ struct dp_packet *fuzz_build_icmp_error(const struct dp_packet *inner,
  * 'zone'.  Returns false if it is not a packet of those kinds. */
 bool fuzz_packet_tuple(const struct dp_packet *pkt, uint16_t zone,
                        struct fuzz_tuple *t);
+/* The same for the packet quoted by the ICMP error 'pkt'. */
+bool fuzz_packet_inner_tuple(const struct dp_packet *pkt, uint16_t zone,
+                             struct fuzz_tuple *t);
 
 /* Whether 'md''s original-direction tuple is 'orig' (for ICMP, which
  * leaves the identifier out of it: its addresses and type). */

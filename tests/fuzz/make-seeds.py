@@ -411,13 +411,22 @@ def packet_seeds():
  OP_PROBE, OP_DUMP_ZONE, OP_STATS, OP_BATCH) = (0, 4, 5, 6, 7, 8, 9, 10, 11,
                                                 12, 13)
 P_TCP, P_UDP, P_ICMP, P_SCTP, P_OTHER, P_ERROR = 0, 1, 2, 3, 4, 7
-# TCP kinds.
-SYN, SYNACK, ACK, DATA, FINACK, RST, RAW, ACKDATA = range(8)
+# TCP kinds: (i) initiator, (r) responder.
+SYN, SYNACK, ACK_I, DATA_I, FIN_I, ACK_R, RAW, FIN_R = range(8)
 # SCTP kinds.
-INIT, INIT_ACK, COOKIE_ECHO, COOKIE_ACK = range(4)
-# nat_spec() indexes.
-N_NONE, N_SNAT_RANGE, N_SNAT_ONE, N_SNAT_ZERO, N_DNAT_ONE, N_DNAT_RANGE, \
-    N_SNAT_ONEPORT, N_ARGLESS = range(8)
+INIT, INIT_ACK, COOKIE_ECHO, COOKIE_ACK, DATA, SHUTDOWN, SHUTDOWN_ACK, \
+    SHUTDOWN_COMPLETE = range(8)
+# ICMP kinds (IPv4 types; IPv6 uses echo request/reply by parity).
+ECHO, ECHO_REPLY, TIMESTAMP, TIMESTAMP_REPLY, INFO, INFO_REPLY = range(6)
+# nat_spec() indexes: hosts and ports are indexes into the world's tables.
+N_NONE = 0
+N_SNAT_RANGE = 1        # SNAT to hosts 2-3, ports 0-1.
+N_SNAT_ONE = 2          # SNAT to host 0, ports kept.
+N_SNAT_ZERO = 3         # SNAT keeping address and port unless they clash.
+N_DNAT_ONE = 4          # DNAT to host 1, port 2.
+N_DNAT_RANGE = 5        # DNAT to hosts 2-3, ports kept.
+N_SNAT_ONEPORT = 6      # SNAT keeping address, to port 0.
+N_ARGLESS = 7           # "nat" without arguments.
 
 
 def ops_cfg(shards=1, max_conns=1, seq_chk_off=False):
@@ -435,33 +444,46 @@ def desc(proto=P_UDP, v6=False, src=0, dst=1, sport=0, dport=2, zone=0,
 
 
 def pkt(param=0, **kw):
+    """A packet operation; 'param' bits: NAT random, hash, persistent,
+    label."""
     return bytes([param << 4 | OP_PACKET]) + desc(**kw)
 
 
-def rev(d):
-    """The same descriptor keywords with the endpoints swapped."""
-    r = dict(d)
-    r["src"], r["dst"] = d.get("dst", 1), d.get("src", 0)
-    r["sport"], r["dport"] = d.get("dport", 2), d.get("sport", 0)
-    return r
-
-
-def tcp_flow(v6=False, nat=N_NONE, zone=0, close=True, **kw):
-    c = dict(proto=P_TCP, v6=v6, src=0, dst=1, sport=0, dport=2, zone=zone,
-             **kw)
-    s = rev(c)
-    out = pkt(**c, kind=SYN, commit=True, nat=nat)
-    out += pkt(**s, kind=SYNACK, nat=N_ARGLESS if nat else N_NONE)
-    out += pkt(**c, kind=ACK, nat=N_ARGLESS if nat else N_NONE)
-    out += pkt(**c, kind=DATA, nat=N_ARGLESS if nat else N_NONE)
-    out += pkt(**s, kind=ACKDATA, nat=N_ARGLESS if nat else N_NONE)
-    if close:
-        out += pkt(**c, kind=FINACK)
-        out += pkt(**s, kind=FINACK)
+def conversation(proto, kinds, v6=False, zone=0, nat=N_NONE, client=(0, 0),
+                 server=(1, 2), client_seen=None, server_target=None,
+                 first_param=0):
+    """Packets of one connection: 'kinds' lists (kind, from_responder).
+    The first packet commits with 'nat'; later ones use "nat" without
+    arguments if 'nat' binds.  'client_seen' is the (host, port) the
+    server sees after SNAT, 'server_target' the one the client sends to
+    before DNAT."""
+    client_seen = client_seen or client
+    server_target = server_target or server
+    out = b""
+    for i, (kind, from_responder) in enumerate(kinds):
+        if from_responder:
+            (src, sport), (dst, dport) = server, client_seen
+        else:
+            (src, sport), (dst, dport) = client, server_target
+        out += pkt(param=first_param if i == 0 else 0, proto=proto, v6=v6,
+                   src=src, sport=sport, dst=dst, dport=dport, zone=zone,
+                   commit=(i == 0), kind=kind,
+                   nat=nat if i == 0 else (N_ARGLESS if nat else N_NONE))
     return out
 
 
-def sweep(jump=0, full=True, budget=3):
+TCP_LIFE = [(SYN, False), (SYNACK, True), (ACK_I, False), (DATA_I, False),
+            (ACK_R, True), (FIN_I, False), (FIN_R, True), (ACK_I, False)]
+SCTP_LIFE = [(INIT, False), (INIT_ACK, True), (COOKIE_ECHO, False),
+             (COOKIE_ACK, True), (DATA, False), (SHUTDOWN, False),
+             (SHUTDOWN_ACK, True), (SHUTDOWN_COMPLETE, False)]
+REQ_REPLY = [(0, False), (0, True), (0, False)]
+ECHO_PAIR = [(ECHO, False), (ECHO_REPLY, True), (ECHO, False)]
+
+
+def sweep(jump=0, full=True, budget=0):
+    """Clock jump index (0, 1 ms, 999 ms, 10 s, 61 s, 5 min, 1 h, 5 days);
+    complete sweeps take budget 'budget % 3' of the large ones."""
     return bytes([(jump | int(full) << 3) << 4 | OP_SWEEP, budget])
 
 
@@ -494,129 +516,176 @@ def batch(descs, nat_flags=False):
 
 
 def ops_seeds():
-    udp_c = dict(proto=P_UDP, src=0, dst=1, sport=0, dport=2)
-    udp_s = rev(udp_c)
-    sctp_c = dict(proto=P_SCTP, src=0, dst=1, sport=1, dport=2)
-    sctp_s = rev(sctp_c)
-    echo_c = dict(proto=P_ICMP, src=0, dst=1, sport=0, dport=0)
+    snat_one = dict(nat=N_SNAT_ONE, client=(2, 0), client_seen=(0, 0))
+    dnat_one = dict(nat=N_DNAT_ONE, server=(1, 2), server_target=(3, 0))
+    udp = dict(proto=P_UDP, src=0, dst=1, sport=0, dport=2)
 
     return {
-        "tcp4-handshake": ops_cfg() + tcp_flow() + sweep(jump=4),
-        "tcp4-handshake-snat": ops_cfg() + tcp_flow(nat=N_SNAT_RANGE)
+        # Connection lives, plain and through NAT.
+        "tcp4-life": ops_cfg() + conversation(P_TCP, TCP_LIFE)
+        + sweep(jump=4),
+        "tcp4-life-snat": ops_cfg() + conversation(P_TCP, TCP_LIFE,
+                                                   **snat_one)
         + probe(True) + probe(False),
-        "tcp6-handshake-dnat": ops_cfg(shards=2)
-        + tcp_flow(v6=True, nat=N_DNAT_ONE, zone=1),
+        "tcp6-life-dnat": ops_cfg(shards=2)
+        + conversation(P_TCP, TCP_LIFE, v6=True, zone=1, **dnat_one),
+        "tcp4-life-snat-range": ops_cfg()
+        + conversation(P_TCP, TCP_LIFE, nat=N_SNAT_RANGE, client=(0, 2),
+                       client_seen=(2, 0)),
         "tcp4-seqchk-off-raw": ops_cfg(seq_chk_off=True)
         + pkt(proto=P_TCP, kind=SYN, commit=True)
         + pkt(proto=P_TCP, kind=RAW) + bytes([0x10]) + struct.pack(
             "!IIH", 0xdeadbeef, 0x12345678, 1000)
-        + bytes([1 << 4 | OP_SEQ_CHK]) + pkt(proto=P_TCP, kind=ACK),
-        "tcp4-reopen": ops_cfg() + tcp_flow() + sweep(jump=2, full=False)
+        + bytes([1 << 4 | OP_SEQ_CHK]) + pkt(proto=P_TCP, kind=ACK_I),
+        "tcp4-reopen": ops_cfg() + conversation(P_TCP, TCP_LIFE)
+        + sweep(jump=2, full=False)
         + pkt(proto=P_TCP, kind=SYN, commit=True),
         "tcp4-force": ops_cfg()
         + pkt(proto=P_TCP, kind=SYN, commit=True)
-        + pkt(**rev(dict(proto=P_TCP)), kind=SYN, commit=True, force=True),
-        "udp4-snat-clash": ops_cfg(max_conns=2)
-        + pkt(**udp_c, commit=True, nat=N_SNAT_ONEPORT)
-        + pkt(proto=P_UDP, src=2, dst=1, sport=0, dport=2, commit=True,
-              nat=N_SNAT_ONEPORT)
-        + pkt(proto=P_UDP, src=3, dst=1, sport=1, dport=2, commit=True,
-              nat=N_SNAT_ONEPORT)
-        + pkt(**udp_s, nat=N_ARGLESS),
-        "udp4-snat-hosts": ops_cfg()
-        + pkt(**udp_c, commit=True, nat=N_SNAT_ONE)
-        + pkt(proto=P_UDP, src=1, dst=0, sport=0, dport=2, commit=True)
-        + pkt(**udp_s) + probe(True, 1),
+        + pkt(proto=P_TCP, src=1, dst=0, sport=2, dport=0, kind=SYN,
+              commit=True, force=True),
+        "tcp4-rst": ops_cfg() + conversation(P_TCP, TCP_LIFE[:3])
+        + pkt(proto=P_TCP, kind=RAW) + bytes([0x04]) + struct.pack(
+            "!IIH", 1000001, 0, 0),
+        "udp4-request-reply": ops_cfg() + conversation(P_UDP, REQ_REPLY)
+        + sweep(jump=4) + sweep(jump=3),
+        "udp4-snat": ops_cfg() + conversation(P_UDP, REQ_REPLY, **snat_one),
+        "udp6-dnat": ops_cfg(shards=3)
+        + conversation(P_UDP, REQ_REPLY, v6=True, zone=2, **dnat_one),
         "udp4-dnat-persistent": ops_cfg()
-        + pkt(param=4, **udp_c, commit=True, nat=N_DNAT_RANGE)
+        + conversation(P_UDP, REQ_REPLY, nat=N_DNAT_RANGE, first_param=4)
         + pkt(param=4, proto=P_UDP, src=0, dst=2, sport=1, dport=2,
               commit=True, nat=N_DNAT_RANGE)
         + pkt(param=3, proto=P_UDP, src=1, dst=2, sport=1, dport=2,
               commit=True, nat=N_DNAT_RANGE),
-        "udp-zones-limits": ops_cfg()
-        + limit(0, zone=1, value=1) + limit(2, value=2)
-        + pkt(**udp_c, zone=1, commit=True)
-        + pkt(proto=P_UDP, src=2, dst=1, zone=1, commit=True)
-        + pkt(**udp_c, zone=2, commit=True)
-        + pkt(proto=P_UDP, src=2, dst=1, zone=2, commit=True)
-        + pkt(proto=P_UDP, src=3, dst=1, zone=2, commit=True)
-        + limit(1, zone=1) + limit(3),
-        "udp-maxconns": ops_cfg()
-        + limit(4, value=1)
-        + pkt(**udp_c, commit=True) + pkt(**udp_s)
-        + pkt(proto=P_UDP, src=2, dst=1, commit=True)
-        + pkt(proto=P_UDP, src=3, dst=1, commit=True),
-        "udp6-snat-reply": ops_cfg(shards=3, max_conns=2)
-        + pkt(**udp_c, v6=True, commit=True, nat=N_SNAT_RANGE)
-        + pkt(**udp_s, v6=True, nat=N_ARGLESS)
-        + pkt(**udp_s, v6=True, nat=N_ARGLESS) + flush(2, 1),
-        "icmp4-echo-snat-error": ops_cfg()
-        + pkt(**echo_c, kind=0, commit=True, nat=N_SNAT_ONE)
-        + pkt(proto=P_ICMP, src=1, dst=0, sport=0, dport=0, kind=7,
-              nat=N_ARGLESS)
-        + pkt(proto=P_ERROR, src=0, dst=1, sport=0, dport=2, kind=2,
-              nat=N_ARGLESS),
-        "icmp6-echo": ops_cfg()
-        + pkt(**echo_c, v6=True, kind=0, commit=True, nat=N_SNAT_ZERO)
-        + pkt(proto=P_ICMP, v6=True, src=1, dst=0, kind=1),
-        "error-udp4-dnat": ops_cfg()
-        + pkt(**udp_c, commit=True, nat=N_DNAT_ONE)
-        + pkt(proto=P_ERROR, src=1, dst=0, sport=2, dport=0, kind=2 | 1,
-              nat=N_ARGLESS)
-        + pkt(proto=P_ERROR, src=0, dst=1, sport=0, dport=2, kind=2,
-              nat=N_ARGLESS),
-        "error6-tcp": ops_cfg()
-        + pkt(proto=P_TCP, v6=True, kind=SYN, commit=True, nat=N_SNAT_RANGE)
-        + pkt(proto=P_ERROR, v6=True, src=1, dst=0, sport=2, dport=0,
-              kind=0, nat=N_ARGLESS),
-        "sctp4-handshake": ops_cfg()
-        + pkt(**sctp_c, kind=INIT, commit=True)
-        + pkt(**sctp_s, kind=INIT_ACK)
-        + pkt(**sctp_c, kind=COOKIE_ECHO)
-        + pkt(**sctp_s, kind=COOKIE_ACK) + sweep(jump=3),
-        "sctp6-snat": ops_cfg()
-        + pkt(**sctp_c, v6=True, kind=INIT, commit=True, nat=N_SNAT_RANGE)
-        + pkt(**sctp_s, v6=True, kind=INIT_ACK, nat=N_ARGLESS),
+        "udp4-snat-oneport-clash": ops_cfg(max_conns=2)
+        + pkt(**udp, commit=True, nat=N_SNAT_ONEPORT)
+        + pkt(proto=P_UDP, src=0, dst=1, sport=1, dport=2, commit=True,
+              nat=N_SNAT_ONEPORT)
+        + pkt(proto=P_UDP, src=0, dst=1, sport=3, dport=2, commit=True,
+              nat=N_SNAT_ONEPORT)
+        + pkt(proto=P_UDP, src=1, dst=0, sport=2, dport=0, nat=N_ARGLESS),
+        "udp4-snat-onto-host": ops_cfg()
+        + pkt(proto=P_UDP, src=2, dst=1, commit=True, nat=N_SNAT_ONE)
+        + pkt(proto=P_UDP, src=0, dst=1, commit=True)
+        + pkt(proto=P_UDP, src=1, dst=0, sport=2, dport=0) + probe(True, 1),
+        "udp4-self": ops_cfg()
+        + pkt(proto=P_UDP, src=0, dst=0, sport=0, dport=0, commit=True)
+        + pkt(proto=P_UDP, src=0, dst=0, sport=0, dport=0, nat=N_SNAT_ZERO,
+              commit=True) + probe(True),
+        "icmp4-echo": ops_cfg() + conversation(P_ICMP, ECHO_PAIR,
+                                               client=(0, 1),
+                                               server=(1, 1)),
+        "icmp4-echo-snat": ops_cfg()
+        + conversation(P_ICMP, ECHO_PAIR, client=(2, 1), server=(1, 1),
+                       client_seen=(0, 1), nat=N_SNAT_ONE),
+        "icmp4-timestamp-info": ops_cfg()
+        + pkt(proto=P_ICMP, kind=TIMESTAMP, commit=True)
+        + pkt(proto=P_ICMP, src=1, dst=0, kind=TIMESTAMP_REPLY)
+        + pkt(proto=P_ICMP, kind=INFO, commit=True)
+        + pkt(proto=P_ICMP, src=1, dst=0, kind=INFO_REPLY)
+        + pkt(proto=P_ICMP, kind=ECHO_REPLY, commit=True),
+        "icmp6-echo-snat": ops_cfg()
+        + conversation(P_ICMP, ECHO_PAIR, v6=True, client=(0, 1),
+                       server=(1, 1), nat=N_SNAT_ZERO),
+        "sctp4-life": ops_cfg() + conversation(P_SCTP, SCTP_LIFE)
+        + sweep(jump=3),
+        "sctp6-life-snat": ops_cfg()
+        + conversation(P_SCTP, SCTP_LIFE, v6=True, **snat_one),
         "other-protos": ops_cfg()
         + pkt(proto=P_OTHER, kind=0, commit=True, nat=N_SNAT_ONE)
         + pkt(proto=P_OTHER, kind=1, commit=True)
         + pkt(proto=P_OTHER, kind=2, v6=True, commit=True)
-        + pkt(proto=P_OTHER, kind=3, v6=True, commit=True, nat=N_DNAT_ONE),
+        + pkt(proto=P_OTHER, kind=3, v6=True, commit=True, nat=N_DNAT_ONE)
+        + pkt(proto=P_OTHER, kind=0, src=1, dst=0),
+        # ICMP errors about tracked connections.
+        "error4-udp-snat": ops_cfg()
+        + conversation(P_UDP, REQ_REPLY[:1], **snat_one)
+        # About the request after SNAT, back to the client; about the
+        # reply after un-SNAT, back to the server.
+        + pkt(proto=P_ERROR, src=0, dst=1, sport=0, dport=2, kind=2,
+              nat=N_ARGLESS)
+        + pkt(proto=P_ERROR, src=1, dst=2, sport=2, dport=0, kind=2,
+              nat=N_ARGLESS),
+        "error4-echo-dnat": ops_cfg()
+        + conversation(P_ICMP, ECHO_PAIR[:1], client=(0, 1),
+                       server=(1, 1), server_target=(3, 1), nat=N_DNAT_ONE)
+        # About the request after DNAT, back to the client.
+        + pkt(proto=P_ERROR, src=0, dst=1, sport=1, dport=1, kind=4,
+              nat=N_ARGLESS),
+        "error6-tcp": ops_cfg()
+        + conversation(P_TCP, TCP_LIFE[:2], v6=True)
+        + pkt(proto=P_ERROR, v6=True, src=1, dst=0, sport=2, dport=0,
+              kind=0)
+        + pkt(proto=P_ERROR, v6=True, src=0, dst=1, sport=0, dport=2,
+              kind=1),
+        "error4-sctp": ops_cfg()
+        + conversation(P_SCTP, SCTP_LIFE[:1])
+        + pkt(proto=P_ERROR, src=1, dst=0, sport=2, dport=0, kind=6),
+        # Table operations.
+        "limits-zones": ops_cfg()
+        + limit(0, zone=1, value=1) + limit(2, value=2)
+        + pkt(**udp, zone=1, commit=True)
+        + pkt(proto=P_UDP, src=2, dst=1, zone=1, commit=True)
+        + pkt(**udp, zone=2, commit=True)
+        + pkt(proto=P_UDP, src=2, dst=1, zone=2, commit=True)
+        + pkt(proto=P_UDP, src=3, dst=1, zone=2, commit=True)
+        + limit(1, zone=1) + limit(3),
+        "limits-maxconns": ops_cfg()
+        + limit(4, value=1)
+        + pkt(**udp, commit=True) + pkt(proto=P_UDP, src=1, dst=0,
+                                        sport=2, dport=0)
+        + pkt(proto=P_UDP, src=2, dst=1, commit=True)
+        + pkt(proto=P_UDP, src=3, dst=1, commit=True) + limit(4, value=0)
+        + pkt(proto=P_UDP, src=3, dst=2, commit=True),
         "flushes": ops_cfg()
-        + pkt(**udp_c, commit=True) + pkt(**udp_c, zone=1, commit=True)
-        + pkt(**echo_c, commit=True, nat=N_SNAT_RANGE)
-        + flush(2, 0) + flush(3) + desc(**udp_c, zone=1) + flush(4, 3)
+        + pkt(**udp, commit=True) + pkt(**udp, zone=1, commit=True)
+        + pkt(proto=P_ICMP, commit=True, nat=N_SNAT_RANGE)
+        + flush(2, 0) + flush(3) + desc(**udp, zone=1) + flush(4, 3)
         + flush(1, 1) + flush(0),
+        "flush-nat-reply-tuple": ops_cfg()
+        + conversation(P_TCP, TCP_LIFE[:3], **snat_one) + flush(2, 1),
         "policies": ops_cfg()
-        + policy(values=1) + pkt(**udp_c, commit=True, tp=1)
+        + policy(values=1) + pkt(**udp, commit=True, tp=1)
         + sweep(jump=2, full=False) + sweep(jump=3)
-        + policy(id_=0, present=0x3FF, values=4) + pkt(**udp_c, commit=True)
+        + policy(id_=0, present=0x3FF, values=4) + pkt(**udp, commit=True)
         + policy(delete=True) + policy(id_=0, values=0)
-        + pkt(**udp_c, commit=True) + sweep(jump=1),
+        + pkt(**udp, commit=True) + sweep(jump=1),
+        "sweeps": ops_cfg(shards=3, max_conns=3)
+        + pkt(**udp, commit=True) + pkt(proto=P_ICMP, commit=True)
+        + sweep(jump=1, full=False, budget=1)
+        + sweep(jump=4, full=False, budget=2)
+        + sweep(jump=7, full=False, budget=4) + sweep(jump=0, budget=0),
         "recirc": ops_cfg()
-        + pkt(**udp_c, commit=True, nat=N_SNAT_RANGE)
+        + pkt(**udp, commit=True, nat=N_SNAT_RANGE)
         + recirc(nat_mode=1) + recirc(zone_change=True, b=1, nat_mode=2,
                                       commit=True)
-        + pkt(**udp_c, commit=True) + recirc() + recirc(nat_mode=3),
+        + pkt(**udp, commit=True) + recirc() + recirc(nat_mode=3),
+        "recirc-dnat-then-snat": ops_cfg()
+        + pkt(proto=P_UDP, src=0, dst=3, sport=1, dport=0, commit=True,
+              nat=N_DNAT_ONE)
+        + recirc(zone_change=True, b=2 | N_SNAT_ONE << 2, nat_mode=2,
+                 commit=True),
         "batch-handshake": ops_cfg()
         + batch([dict(proto=P_TCP, kind=SYN, commit=True, nat=N_SNAT_ZERO),
-                 dict(**rev(dict(proto=P_TCP)), kind=SYNACK),
-                 dict(proto=P_TCP, kind=ACK),
+                 dict(proto=P_TCP, src=1, dst=0, sport=2, dport=0,
+                      kind=SYNACK),
+                 dict(proto=P_TCP, kind=ACK_I),
                  dict(proto=P_ERROR, src=1, dst=0, sport=2, dport=0)]),
-        "batch-udp-clash": ops_cfg()
-        + batch([dict(proto=P_UDP, src=0, commit=True, nat=N_SNAT_ONEPORT),
-                 dict(proto=P_UDP, src=2), dict(proto=P_UDP, src=3),
-                 dict(proto=P_UDP, src=1, dst=0, sport=2, dport=0)],
-                nat_flags=True),
-        "sweeps": ops_cfg(shards=3, max_conns=3)
-        + pkt(**udp_c, commit=True) + pkt(**echo_c, commit=True)
-        + sweep(jump=1, full=False, budget=1) + sweep(jump=4, full=False,
-                                                      budget=2)
-        + sweep(jump=7, full=False, budget=4) + sweep(jump=0, budget=0),
+        "batch-oneport-clash": ops_cfg()
+        + batch([dict(proto=P_UDP, sport=0, commit=True,
+                      nat=N_SNAT_ONEPORT),
+                 dict(proto=P_UDP, sport=1), dict(proto=P_UDP, sport=3),
+                 dict(proto=P_UDP, src=1, dst=0, sport=2, dport=0)]),
         "introspection": ops_cfg()
-        + pkt(**udp_c, commit=True, zone=3) + bytes([3 << 4 | OP_DUMP_ZONE])
+        + pkt(**udp, commit=True, zone=3) + bytes([3 << 4 | OP_DUMP_ZONE])
         + bytes([OP_STATS]) + probe(False) + probe(True)
         + limit(7, value=0),
+        "mark-label": ops_cfg()
+        + pkt(param=8, **udp, commit=True, mark=True)
+        + pkt(param=8, proto=P_UDP, src=1, dst=0, sport=2, dport=0,
+              mark=True)
+        + pkt(param=8, **udp, mark=True, nat=N_ARGLESS) + flush(0),
     }
 
 
