@@ -83,6 +83,7 @@ case $cmd in
         setup
         build default
         suite "default" make -C _build/default check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
+        suite "ovs-conntrack" make -C _build/default check-ovs-conntrack TESTSUITEFLAGS="-j$jobs"
         if command -v clang >/dev/null; then
             build clang CC=clang
         fi

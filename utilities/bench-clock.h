@@ -40,9 +40,9 @@
  *     virtual time run.  The thread is quiescent for RCU while it sleeps, as
  *     in libopenvswitch's.
  *
- * The clock stays virtual for the rest of the process's life: a benchmark
- * process that uses the virtual clock is one that only measures a workload
- * with virtual time.
+ * The clock stays virtual for the rest of the process's life.  Every
+ * measurement process of ctdp-bench switches to it before it creates a
+ * tracker; only W-churn makes it advance.
  *
  * Thread-safety: all functions may be called from any thread.  The virtual
  * value is an atomic; bench_clock_set_virtual() is meant to be called by one

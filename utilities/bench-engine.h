@@ -26,8 +26,8 @@
  *     default 3,000,000-connection limit / 64), then sleeps for the interval
  *     ct_sweep() returns.
  *
- * Both threads therefore follow time_msec(), which bench-clock.h lets a
- * workload switch to a virtual clock.
+ * Both threads therefore follow time_msec() and sleep in poll_block(),
+ * which bench-clock.h makes follow the benchmark's virtual clock.
  *
  * Thread-safety: execute() may be called from several threads at once on
  * the same tracker (both engines allow it); create() and n_conns() from any

@@ -160,7 +160,8 @@ struct bench_runner {
     void *ct;
     struct bench_pool pool;     /* BENCH_CHUNK batches. */
     size_t n_batches;           /* Batches in use in the current chunk. */
-    bool virtual_time;          /* Use 'now[]' and set the virtual clock. */
+    bool virtual_time;          /* Use 'now[]' and advance the virtual
+                                 * clock (W-churn). */
     long long int now[BENCH_CHUNK]; /* Time of each batch if virtual. */
     uint64_t ns;                /* Time spent in timed regions. */
     uint64_t rng;
@@ -205,7 +206,7 @@ bench_runner_execute(struct bench_runner *r, bool commit, bool snat)
     uint64_t start;
 
     if (!r->virtual_time) {
-        exec.now = time_msec();
+        exec.now = time_msec();     /* Stands still outside W-churn. */
     }
     start = bench_clock_ns();
     for (size_t b = 0; b < r->n_batches; b++) {
@@ -736,12 +737,11 @@ bench_measure(enum bench_measurement m, const struct bench_engine *engine,
 
     bench_params = p;
     memset(s, 0, sizeof *s);
-    if (m == BENCH_M_CHURN) {
-        /* Virtual time from the start, so that the engine's expiry thread
-         * never sees real time. */
-        bench_silence_clock_logs();
-        bench_clock_set_virtual(time_msec());
-    }
+    /* Virtual time from the start, so that the engine's expiry thread never
+     * sees real time.  Only W-churn makes it advance: elsewhere no
+     * connection may expire, however long a slow or busy machine takes. */
+    bench_silence_clock_logs();
+    bench_clock_set_virtual(time_msec());
     if (m == BENCH_M_SNAT) {
         /* Before the first memory reading: the checks' memory is not the
          * tracker's. */

@@ -98,12 +98,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <netinet/icmp6.h>
 
 #include "ct.h"
 #include "ct-dpif.h"
+#include "ct-persist.h"
 #include "dp-packet.h"
 #include "fuzz-util.h"
+#include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "ovs-rcu.h"
 #include "packets.h"
@@ -129,7 +132,8 @@ enum {
     OP_DUMP_ZONE,
     OP_STATS,
     OP_BATCH,
-    OP_PACKET14, OP_PACKET15,
+    OP_PERSIST,
+    OP_PACKET15,
 };
 
 static const uint16_t zones[4] = { 0, 1, 2, 65535 };
@@ -1061,6 +1065,20 @@ check_default_zone(struct world *w)
 {
     uint32_t limit, count, sum = 0;
 
+    /* Restored files may hold connections in other zones: count those from
+     * the last dump, which is only complete when nothing is expired. */
+    if (!w->clean) {
+        return;
+    }
+    for (size_t i = 0; i < w->dump.n; i++) {
+        uint16_t zone = w->dump.conns[i].orig.zone;
+        size_t j;
+
+        for (j = 0; j < ARRAY_SIZE(zones) && zones[j] != zone; j++) {
+            continue;
+        }
+        sum += j == ARRAY_SIZE(zones);
+    }
     for (size_t i = 0; i < ARRAY_SIZE(zones); i++) {
         uint32_t zl, zc;
 
@@ -1259,6 +1277,267 @@ op_dump_zone(struct world *w, struct fuzz_in *in OVS_UNUSED,
     }
 }
 
+/* Persistence.  The files live in a directory of this process's own. */
+static char *persist_dir;
+
+static void
+persist_cleanup(void)
+{
+    if (persist_dir) {
+        char *path = xasprintf("%s/table", persist_dir);
+
+        unlink(path);
+        free(path);
+        rmdir(persist_dir);
+    }
+}
+
+static const char *
+persist_path(void)
+{
+    static char *path;
+
+    if (!path) {
+        char tmpl_shm[] = "/dev/shm/ctdp-fuzz-XXXXXX";
+        char tmpl_tmp[] = "/tmp/ctdp-fuzz-XXXXXX";
+        char *dir = mkdtemp(tmpl_shm);
+
+        dir = dir ? dir : mkdtemp(tmpl_tmp);
+        if (!dir) {
+            fuzz_fail("cannot create a directory for ct_save()");
+        }
+        persist_dir = xstrdup(dir);
+        path = xasprintf("%s/table", persist_dir);
+        atexit(persist_cleanup);
+    }
+    return path;
+}
+
+static uint8_t *
+read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    long n;
+
+    if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0
+        || fseek(f, 0, SEEK_SET)) {
+        fuzz_fail("cannot read back %s", path);
+    }
+    buf = xmalloc(n + 1);
+    if (fread(buf, 1, n, f) != (size_t) n) {
+        fuzz_fail("short read of %s", path);
+    }
+    fclose(f);
+    *size = n;
+    return buf;
+}
+
+static void
+write_file(const char *path, const uint8_t *buf, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+
+    if (!f || (size && fwrite(buf, 1, size, f) != size) || fclose(f)) {
+        fuzz_fail("cannot write %s", path);
+    }
+}
+
+/* Recomputes the checksum of the file image 'buf' (see ct-persist.h), if
+ * its size fits whole records. */
+static void
+fix_checksum(uint8_t *buf, size_t size)
+{
+    uint32_t h = 0;
+
+    if (size < CT_PERSIST_HDR_LEN
+        || (size - CT_PERSIST_HDR_LEN) % CT_PERSIST_REC_LEN) {
+        return;
+    }
+    for (size_t ofs = CT_PERSIST_HDR_LEN; ofs < size;
+         ofs += CT_PERSIST_REC_LEN) {
+        h = hash_bytes(buf + ofs, CT_PERSIST_REC_LEN, h);
+    }
+    buf[24] = h >> 24;
+    buf[25] = h >> 16;
+    buf[26] = h >> 8;
+    buf[27] = h;
+}
+
+static int
+conn_cmp(const void *a_, const void *b_)
+{
+    const struct fuzz_conn *a = a_, *b = b_;
+    int c = fuzz_tuple_cmp(&a->orig, &b->orig);
+
+    return c ? c : fuzz_tuple_cmp(&a->reply, &b->reply);
+}
+
+/* Whether dumps 'a' and 'b' hold the same connections, marks, labels and
+ * timeouts. */
+static bool
+dumps_equal(struct fuzz_dump *a, struct fuzz_dump *b)
+{
+    if (a->n != b->n) {
+        return false;
+    } else if (!a->n) {
+        return true;
+    }
+    qsort(a->conns, a->n, sizeof *a->conns, conn_cmp);
+    qsort(b->conns, b->n, sizeof *b->conns, conn_cmp);
+    for (size_t i = 0; i < a->n; i++) {
+        const struct fuzz_conn *x = &a->conns[i], *y = &b->conns[i];
+
+        if (conn_cmp(x, y) || x->mark != y->mark
+            || !ovs_u128_equals(x->label, y->label)
+            || x->timeout != y->timeout) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ct_save() and ct_restore(): param bits 0-1 pick the mode.
+ *
+ *   0  round trip: save, flush, restore; the table must come back as it
+ *      was (or, if limits refuse some connections, partly, with ENOSPC);
+ *   1  save, then flip bytes of the file (1 byte: how many; 3 bytes each:
+ *      offset, xor value) and fix its checksum, so that the field checks
+ *      are what stands between the bytes and the table;
+ *   2  the same without fixing the checksum: the file must be refused;
+ *   3  a file of 1-4 records taken from the input (1 byte: count, then
+ *      144 bytes per record), with a right header and checksum.
+ *
+ * Param bit 2: restore on top of the table instead of an empty one.  Every
+ * outcome must leave the table consistent (the checks after each step), a
+ * refused file must add nothing, and the statistics must add up. */
+static void
+op_persist(struct world *w, struct fuzz_in *in, unsigned int param)
+{
+    const char *path = persist_path();
+    unsigned int mode = param & 3;
+    bool keep = param & 4;
+    struct fuzz_dump before = { NULL, 0, 0 };
+    struct ct_restore_stats rs;
+    struct ds err = DS_EMPTY_INITIALIZER;
+    bool records_changed = false;
+    uint64_t n_saved = 0;
+    uint32_t n_start;
+    int error;
+
+    fuzz_dump(w->ct, w->now, NULL, &before);
+    if (mode != 3) {
+        error = ct_save_ext(w->ct, path, w->now, &err, &n_saved);
+        if (error) {
+            fuzz_fail("ct_save() failed: %s", ds_cstr(&err));
+        }
+        if (n_saved != before.n) {
+            fuzz_fail("ct_save() wrote %"PRIu64" connections, a dump at the "
+                      "same time has %"PRIuSIZE, n_saved, before.n);
+        }
+    }
+    if (mode == 1 || mode == 2) {
+        size_t size, n = 1 + fuzz_u8(in) % 8;
+        uint8_t *buf = read_file(path, &size);
+
+        uint8_t *orig = xmemdup(buf, size);
+
+        for (size_t i = 0; i < n && size; i++) {
+            uint16_t ofs = fuzz_u16(in);
+
+            buf[ofs % size] ^= fuzz_u8(in);
+        }
+        records_changed = (size > CT_PERSIST_HDR_LEN
+                           && memcmp(buf + CT_PERSIST_HDR_LEN,
+                                     orig + CT_PERSIST_HDR_LEN,
+                                     size - CT_PERSIST_HDR_LEN));
+        free(orig);
+        if (mode == 1) {
+            fix_checksum(buf, size);
+        }
+        write_file(path, buf, size);
+        free(buf);
+    } else if (mode == 3) {
+        size_t n = 1 + fuzz_u8(in) % 4;
+        size_t size = CT_PERSIST_HDR_LEN + n * CT_PERSIST_REC_LEN;
+        uint8_t *buf = xzalloc(size);
+
+        memcpy(buf, "CTDPCONN", 8);
+        buf[11] = CT_PERSIST_VERSION;
+        buf[15] = CT_PERSIST_REC_LEN;
+        buf[23] = n;
+        fuzz_bytes(in, buf + CT_PERSIST_HDR_LEN, n * CT_PERSIST_REC_LEN);
+        fix_checksum(buf, size);
+        write_file(path, buf, size);
+        free(buf);
+    }
+
+    if (!keep) {
+        ct_flush(w->ct, NULL);
+    }
+    n_start = ct_get_nconns(w->ct);
+    memset(&rs, 0, sizeof rs);
+    ds_clear(&err);
+    error = ct_restore_ext(w->ct, path, w->now, &err, &rs);
+    after_packets(w);
+    if (verbose) {
+        fprintf(stderr, "persist mode %u: saved %"PRIu64", restore: %s, "
+                "%"PRIu64" records, %"PRIu64" restored, %"PRIu64" over "
+                "limits, %"PRIu64" clashing%s%s\n", mode, n_saved,
+                ovs_retval_to_string(error), rs.n_records, rs.n_restored,
+                rs.n_limit, rs.n_clash, err.length ? ": " : "",
+                ds_cstr(&err));
+    }
+
+    switch (error) {
+    case 0:
+    case ENOSPC:
+        if (rs.n_restored + rs.n_limit + rs.n_clash != rs.n_records
+            || !error != !(rs.n_limit + rs.n_clash)) {
+            fuzz_fail("ct_restore() returned %d for %"PRIu64" records: "
+                      "%"PRIu64" restored, %"PRIu64" over limits, %"PRIu64
+                      " clashing", error, rs.n_records, rs.n_restored,
+                      rs.n_limit, rs.n_clash);
+        }
+        if (ct_get_nconns(w->ct) != n_start + rs.n_restored) {
+            fuzz_fail("ct_restore() restored %"PRIu64" connections, the "
+                      "table went from %"PRIu32" to %"PRIu32,
+                      rs.n_restored, n_start, ct_get_nconns(w->ct));
+        }
+        break;
+    case EINVAL:
+    case ENOTSUP:
+        if (mode == 0) {
+            fuzz_fail("ct_restore() refused a file ct_save() wrote: %s",
+                      ds_cstr(&err));
+        }
+        if (ct_get_nconns(w->ct) != n_start) {
+            fuzz_fail("ct_restore() refused the file (%s) but the table "
+                      "went from %"PRIu32" to %"PRIu32" connections",
+                      ds_cstr(&err), n_start, ct_get_nconns(w->ct));
+        }
+        if (!err.length) {
+            fuzz_fail("ct_restore() refused the file without a message");
+        }
+        break;
+    default:
+        fuzz_fail("ct_restore() returned %d (%s)", error, ds_cstr(&err));
+    }
+    if (mode == 2 && records_changed && (!error || error == ENOSPC)) {
+        /* (A 32-bit checksum misses one change in 2**32: rare enough.) */
+        fuzz_fail("ct_restore() accepted changed records with a stale "
+                  "checksum");
+    }
+
+    check_table(w);
+    if (mode == 0 && !keep && !error && !dumps_equal(&before, &w->dump)) {
+        fuzz_fail("the table restored from a save differs from the saved "
+                  "one");
+    }
+    fuzz_dump_destroy(&before);
+    ds_destroy(&err);
+}
+
 static void
 op_stats(struct world *w)
 {
@@ -1360,7 +1639,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         switch (op & 15) {
         case OP_PACKET0: case OP_PACKET1: case OP_PACKET2: case OP_PACKET3:
-        case OP_PACKET14: case OP_PACKET15:
+        case OP_PACKET15:
             op_packet(&w, &in, param);
             break;
         case OP_RECIRC:
@@ -1395,6 +1674,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case OP_BATCH:
             op_batch(&w, &in, param);
+            break;
+        case OP_PERSIST:
+            op_persist(&w, &in, param);
             break;
         default:
             OVS_NOT_REACHED();

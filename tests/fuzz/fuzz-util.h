@@ -171,8 +171,11 @@ void fuzz_dump_destroy(struct fuzz_dump *);
  *     'exact' (no connection expired but not yet removed);
  *   - the tuples of different connections all differ within a zone (both
  *     original and reply tuples, so NAT never hands out a tuple twice);
- *   - for each of the 'n_zones' zones in 'zones', ct_zone_limit_get()'s
- *     count equals the number of entries of the zone ('exact' only);
+ *   - for each of the 'n_zones' zones in 'zones' and each zone of the
+ *     dump, ct_zone_limit_get()'s count is at least the number of entries
+ *     of the zone, exactly that if 'exact', and then the counts add up to
+ *     ct_get_nconns() (so 'zones' must name every zone that may hold
+ *     expired connections);
  *   - if 'probe', every connection is found from both of its tuples: an
  *     ICMP error quoting a packet sent to each tuple's source is +rel,
  *     with +rpl exactly for the reply tuple, and carries the connection's

@@ -408,8 +408,9 @@ def packet_seeds():
 # fuzz-ct-ops inputs.
 
 (OP_PACKET, OP_RECIRC, OP_SWEEP, OP_FLUSH, OP_LIMIT, OP_POLICY, OP_SEQ_CHK,
- OP_PROBE, OP_DUMP_ZONE, OP_STATS, OP_BATCH) = (0, 4, 5, 6, 7, 8, 9, 10, 11,
-                                                12, 13)
+ OP_PROBE, OP_DUMP_ZONE, OP_STATS, OP_BATCH, OP_PERSIST) = (0, 4, 5, 6, 7, 8,
+                                                           9, 10, 11, 12, 13,
+                                                           14)
 P_TCP, P_UDP, P_ICMP, P_SCTP, P_OTHER, P_ERROR = 0, 1, 2, 3, 4, 7
 # TCP kinds: (i) initiator, (r) responder.
 SYN, SYNACK, ACK_I, DATA_I, FIN_I, ACK_R, RAW, FIN_R = range(8)
@@ -513,6 +514,34 @@ def batch(descs, nat_flags=False):
     param = (len(descs) - 2) | int(nat_flags) << 3
     return bytes([param << 4 | OP_BATCH]) + b"".join(desc(**d)
                                                      for d in descs)
+
+
+def persist(mode, keep=False, flips=(), records=()):
+    """ct_save()/ct_restore(): mode 0 round trip, 1 flipped bytes with the
+    checksum fixed, 2 without, 3 records from the input."""
+    out = bytes([(mode | int(keep) << 2) << 4 | OP_PERSIST])
+    if mode in (1, 2):
+        out += bytes([len(flips) - 1]) + b"".join(
+            struct.pack("!HB", ofs, xor) for ofs, xor in flips)
+    elif mode == 3:
+        out += bytes([len(records) - 1]) + b"".join(records)
+    return out
+
+
+def persist_record(orig, reply, zone=0, nat=0, flags=0, mark=0,
+                   remaining=30000, l4_status=0):
+    """A record of the ct_save() file format (see lib/ct-persist.h); tuples
+    are (src, dst, sport, dport, proto, icmp_type) with 4-byte addresses."""
+    def tuple_(t):
+        src, dst, sport, dport, proto, icmp_type = t
+        return (src.ljust(16, b"\0") + dst.ljust(16, b"\0")
+                + struct.pack("!HHBBxx", sport, dport, proto, icmp_type))
+    return (struct.pack("!BBBxHxxIIQQQ", flags, nat, l4_status, zone, mark,
+                        0, remaining, 0, 0)
+            + tuple_(orig) + tuple_(reply) + bytes(24))
+
+
+HDR, REC = 32, 144
 
 
 def ops_seeds():
@@ -681,6 +710,33 @@ def ops_seeds():
         + pkt(**udp, commit=True, zone=3) + bytes([3 << 4 | OP_DUMP_ZONE])
         + bytes([OP_STATS]) + probe(False) + probe(True)
         + limit(7, value=0),
+        # Save and restore.
+        "persist-round-trip": ops_cfg()
+        + conversation(P_TCP, TCP_LIFE[:3], **snat_one)
+        + conversation(P_UDP, REQ_REPLY, zone=1, **dnat_one)
+        + pkt(param=8, proto=P_SCTP, commit=True, mark=True, zone=3)
+        + pkt(proto=P_ICMP, v6=True, commit=True, nat=N_SNAT_RANGE)
+        + persist(0) + conversation(P_TCP, TCP_LIFE[3:], **snat_one),
+        "persist-on-top": ops_cfg()
+        + conversation(P_UDP, REQ_REPLY) + persist(0, keep=True),
+        "persist-flip-fixed": ops_cfg()
+        + conversation(P_TCP, TCP_LIFE[:3], **snat_one)
+        + pkt(proto=P_UDP, commit=True, zone=2)
+        + persist(1, flips=[(HDR + 4, 0x07), (HDR + REC + 36, 0x01),
+                            (HDR + 120 + 10, 0x0f)]),
+        "persist-flip-stale": ops_cfg()
+        + pkt(proto=P_UDP, commit=True) + persist(2, flips=[(HDR + 9, 1)]),
+        "persist-records": ops_cfg()
+        + persist(3, records=[
+            persist_record((ip4("10.0.0.1"), ip4("10.0.0.2"), 1000, 80, 17,
+                            0),
+                           (ip4("10.0.0.2"), ip4("10.0.0.1"), 80, 1000, 17,
+                            0), zone=7),
+            persist_record((ip4("10.0.0.1"), ip4("10.0.0.2"), 1001, 80, 17,
+                            0),
+                           (ip4("10.0.0.2"), ip4("10.0.0.3"), 80, 1001, 17,
+                            0), nat=1, flags=2, mark=5)])
+        + pkt(proto=P_UDP, src=1, dst=2, sport=2, dport=1, nat=N_ARGLESS),
         "mark-label": ops_cfg()
         + pkt(param=8, **udp, commit=True, mark=True)
         + pkt(param=8, proto=P_UDP, src=1, dst=0, sport=2, dport=0,
