@@ -152,7 +152,7 @@ AC_DEFUN([CTDP_ENABLE_COVERAGE], [
     [], [enable_coverage=no])
   CTDP_COVERAGE_CFLAGS=
   AS_IF([test "$enable_coverage" = yes],
-        [CTDP_COVERAGE_CFLAGS="--coverage -O0 -g"
+        [CTDP_COVERAGE_CFLAGS="--coverage -fprofile-update=atomic -O0 -g"
          AC_PATH_PROG([GCOVR], [gcovr], [no])
          AS_IF([test "$GCOVR" = no],
                [AC_MSG_ERROR([--enable-coverage needs gcovr (Debian package gcovr)])])])

@@ -409,6 +409,7 @@ ctdp_exec_miss(struct ctdp *dp, struct dp_packet *packet,
                    && ctdp_exec_validate(put_actions.data, put_actions.size,
                                          false))) {
         COVERAGE_INC(ctdp_drop_bad_actions);
+        ctdp_count(&dp->counters.n_refused, 1);
         dp_packet_delete(packet);
     } else {
         const struct ofpbuf *add = put_actions.size ? &put_actions : &actions;
@@ -474,14 +475,21 @@ ctdp_exec_userspace(struct ctdp *dp, struct dp_packet_batch *batch,
         ctdp_count(&dp->counters.n_action_upcalls, 1);
         error = ctdp_exec_upcall(dp, packet, &flow, &ufid, DPIF_UC_ACTION,
                                  userdata, &actions, NULL, NULL);
-        if ((!error || error == ENOSPC)
-            && !ctdp_exec_validate(actions.data, actions.size, false)) {
+        if (error && error != ENOSPC) {
+            COVERAGE_INC(ctdp_drop_upcall_error);
+            if (steal || cloned) {
+                dp_packet_delete(packet);
+            }
+        } else if (!ctdp_exec_validate(actions.data, actions.size, false)) {
             dp_packet_batch_init_packet(&b, packet);
             ctdp_exec_actions(dp, &b, steal || cloned, flow.dl_type, now,
                               actions.data, actions.size);
-        } else if (steal || cloned) {
-            COVERAGE_INC(ctdp_drop_upcall_error);
-            dp_packet_delete(packet);
+        } else {
+            COVERAGE_INC(ctdp_drop_bad_actions);
+            ctdp_count(&dp->counters.n_refused, 1);
+            if (steal || cloned) {
+                dp_packet_delete(packet);
+            }
         }
     }
     ofpbuf_uninit(&actions);
@@ -687,8 +695,9 @@ int
 ctdp_exec_execute(struct ctdp *dp, struct dpif_execute *execute)
 {
     struct dp_packet *packet = execute->packet;
-    struct dp_packet_batch b;
     size_t size = dp_packet_size(packet);
+    struct dp_packet_batch b;
+    ovs_be16 dl_type;
     int error;
 
     if (size < ETH_HEADER_LEN || size > UINT16_MAX) {
@@ -702,11 +711,19 @@ ctdp_exec_execute(struct ctdp *dp, struct dpif_execute *execute)
         return error;
     }
 
+    if (execute->flow) {
+        dl_type = execute->flow->dl_type;
+    } else {
+        struct flow flow;
+
+        flow_extract(packet, &flow);
+        dl_type = flow.dl_type;
+    }
     if (execute->needs_help) {
         packet = dp_packet_clone(packet);
     }
     dp_packet_batch_init_packet(&b, packet);
-    ctdp_exec_actions(dp, &b, execute->needs_help, execute->flow->dl_type,
-                      time_msec(), execute->actions, execute->actions_len);
+    ctdp_exec_actions(dp, &b, execute->needs_help, dl_type, time_msec(),
+                      execute->actions, execute->actions_len);
     return 0;
 }

@@ -12,9 +12,10 @@
  * extracted (miniflow) and looked up in the megaflow cache.  Packets that
  * hit are grouped per megaflow and the megaflow's actions run once per
  * group.  A packet that misses is handed to ofproto through the upcall
- * callback (DPIF_UC_MISS); the datapath executes the actions it returns and
- * installs the megaflow (key, mask, put_actions or actions) with the upcall's
- * ufid.
+ * callback (DPIF_UC_MISS); the datapath installs the megaflow (key, mask,
+ * put_actions or actions) with the upcall's ufid, then executes the actions
+ * the callback returned on the packet.  Installing first lets the packet's
+ * own recirculations hit the new megaflow instead of missing again.
  *
  * Ordering: the groups gathered so far are executed before a miss is sent
  * up, and the packets after the miss are looked up again once the new

@@ -48,9 +48,9 @@ ctdp_show_dp(struct ctdp *dp, struct ds *s)
                   ctdp_read(&c->n_action_upcalls),
                   ctdp_read(&c->n_flow_installs));
     ds_put_format(s, "  recirculated:%"PRIu64" recirc drops:%"PRIu64
-                  " output drops:%"PRIu64"\n",
+                  " output drops:%"PRIu64" refused:%"PRIu64"\n",
                   ctdp_read(&c->n_recirc), ctdp_read(&c->n_recirc_drops),
-                  ctdp_read(&c->n_output_drops));
+                  ctdp_read(&c->n_output_drops), ctdp_read(&c->n_refused));
 
     ct_get_stats(dp->ct, &st);
     ds_put_format(s, "  conntrack: connections:%"PRIu64" max:%"PRIu32

@@ -110,7 +110,7 @@ ctdp_counters_init(struct ctdp_counters *c)
     atomic_init(&c->n_recirc, 0);
     atomic_init(&c->n_recirc_drops, 0);
     atomic_init(&c->n_output_drops, 0);
-    atomic_init(&c->n_ct_helper_drops, 0);
+    atomic_init(&c->n_refused, 0);
     atomic_init(&c->n_flow_installs, 0);
 }
 

@@ -71,7 +71,8 @@ struct ctdp_counters {
     atomic_uint64_t n_recirc;       /* Packets recirculated. */
     atomic_uint64_t n_recirc_drops; /* Dropped: recirculation too deep. */
     atomic_uint64_t n_output_drops; /* Dropped: output to a missing port. */
-    atomic_uint64_t n_ct_helper_drops;  /* ct(alg=...) refused. */
+    atomic_uint64_t n_refused;      /* Dropped: their actions were refused
+                                     * (ct helpers, unsupported actions). */
     atomic_uint64_t n_flow_installs;    /* Megaflows installed by upcall. */
 };
 

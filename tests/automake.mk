@@ -135,17 +135,20 @@ check-coverage:
 	find . -name '*.gcda' -delete
 	-$(MAKE) $(AM_MAKEFLAGS) check
 	$(MKDIR_P) coverage
-	$(GCOVR) --root $(abs_top_srcdir) --object-directory $(abs_builddir) \
-	  $(foreach d,$(COVERAGE_DIRS),--filter '$(abs_top_srcdir)/$(d)/') \
-	  --html-details coverage/index.html --print-summary \
-	  --txt coverage/summary.txt >/dev/null
-	@echo "Line coverage per directory:"
-	@for d in $(COVERAGE_DIRS); do \
-	  $(GCOVR) --root $(abs_top_srcdir) --object-directory $(abs_builddir) \
-	    --filter "$(abs_top_srcdir)/$$d/" --print-summary 2>/dev/null \
+	@root=`cd $(top_srcdir) && pwd`; \
+	filters=; \
+	for d in $(COVERAGE_DIRS); do filters="$$filters --filter $$root/$$d/"; done; \
+	$(GCOVR) --gcov-ignore-parse-errors --root "$$root" --object-directory $(abs_builddir) $$filters \
+	  --html-details coverage/index.html --txt coverage/summary.txt \
+	  >/dev/null && \
+	echo "Line coverage per directory:" && \
+	for d in $(COVERAGE_DIRS); do \
+	  $(GCOVR) --gcov-ignore-parse-errors --root "$$root" --object-directory $(abs_builddir) \
+	    --filter "$$root/$$d/" --print-summary 2>/dev/null \
 	  | sed -n "s|^lines: |  $$d/: |p"; \
-	done
-	@echo "HTML report: $(abs_builddir)/coverage/index.html"
+	done; \
+	echo "Per-file table: $(abs_builddir)/coverage/summary.txt"; \
+	echo "HTML report: $(abs_builddir)/coverage/index.html"
 else
 check-coverage:
 	@echo "configure with --enable-coverage to measure coverage" >&2; exit 1

@@ -39,13 +39,18 @@
  * reply tuple, +new or +est without +rpl from the original one (UDP, ICMP,
  * other protocols; TCP and SCTP answer to their trackers).
  *
- * Operations check more where they can: every packet's ct_state is sane;
- * admissions never exceed a limit; a packet of a connection leaves with the
- * reverse of the other direction's tuple if translated, its own direction's
- * tuple if not; SNAT over a small range runs out of tuples only when every
+ * Operations check more where they can: every packet's ct_state is sane
+ * and its checksums stay right; admissions never exceed a limit; a packet
+ * of a connection leaves with the reverse of the other direction's tuple
+ * if translated, its own direction's tuple if not, and with its
+ * connection's mark and label; SNAT over a small range runs out of tuples only when every
  * candidate reply tuple is taken; an ICMP error never creates a connection;
  * a flushed tuple's connection is gone and nothing else is; a flushed zone
- * is empty; limits and timeout policies read back as set.
+ * is empty; limits and timeout policies read back as set; a saved and
+ * restored table comes back unchanged, a damaged file is refused whole, and
+ * whatever a restore accepts satisfies the table invariants.  ICMP errors
+ * found related quote, after ct(), the packet of their connection's other
+ * direction as it was on the far side of the translation.
  *
  * Input
  * =====
@@ -55,8 +60,8 @@
  * Then operations, each an opcode byte (low 4 bits: the operation, high 4
  * bits: 'param') and its argument bytes:
  *
- *   0-3, 14, 15  packet: a 3-byte descriptor (decode_packet()); param: NAT
- *                flags random, hash, persistent, and set_label
+ *   0-3, 15  packet: a 3-byte descriptor (decode_packet()); param: NAT
+ *            flags random, hash, persistent, and set_label
  *   4   recirc   the last packet through another ct(); param: other zone,
  *                NAT (none, no arguments, a spec, unchanged), commit;
  *                1 byte: zone, NAT spec, NAT flags
@@ -73,6 +78,7 @@
  *   12  stats    ct_shard_counts(), ct_format_shards()
  *   13  batch    2 + (param & 7) descriptors through one ct(); param bit 3:
  *                all NAT flags
+ *   14  persist  ct_save() and ct_restore(), see op_persist()
  *
  * tests/fuzz/make-seeds.py writes seeds in this format.
  *
@@ -156,6 +162,7 @@ struct world {
     struct fuzz_dump dump;  /* Scratch. */
     bool own_limit[4];      /* Zone i has a limit of its own. */
     uint32_t default_limit;
+    bool limits_changed;    /* An OP_LIMIT ran. */
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -1066,10 +1073,11 @@ check_default_zone(struct world *w)
     uint32_t limit, count, sum = 0;
 
     /* Restored files may hold connections in other zones: count those from
-     * the last dump, which is only complete when nothing is expired. */
+     * a dump, which is only complete when nothing is expired. */
     if (!w->clean) {
         return;
     }
+    fuzz_dump(w->ct, w->now, NULL, &w->dump);
     for (size_t i = 0; i < w->dump.n; i++) {
         uint16_t zone = w->dump.conns[i].orig.zone;
         size_t j;
@@ -1149,7 +1157,8 @@ op_limit(struct world *w, struct fuzz_in *in, unsigned int param)
         }
         break;
     }
-    check_default_zone(w);
+    /* check_default_zone() walks every zone: once, at the end. */
+    w->limits_changed = true;
     check_table(w);
 }
 
@@ -1683,6 +1692,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    if (w.limits_changed) {
+        check_default_zone(&w);
+    }
     dp_packet_delete(w.last);
     fuzz_dump_destroy(&w.dump);
     /* Empty the table now rather than at the start of the next input: the

@@ -112,17 +112,17 @@ const char *fuzz_tuple_str(const struct fuzz_tuple *t, char *buf);
 uint8_t fuzz_icmp_reverse_type(bool v6, uint8_t type);
 
 /* Builds the Ethernet frame of a packet with tuple 't' (TCP, UDP, SCTP,
- * ICMP query or a generic protocol), all checksums right.  For TCP the
- * segment has 'tcp_flags', 'seq', 'ack', window 'win' and 'payload' zero
- * bytes.  Returns a packet parsed by fuzz_packet(). */
+ * ICMP query or a generic protocol with 8 bytes of payload), every checksum
+ * right, and parses it like fuzz_packet().  What 'l4' gives beyond the
+ * tuple: */
 struct fuzz_l4 {
-    uint16_t tcp_flags;
-    uint32_t seq, ack;
-    uint16_t win;
-    uint16_t payload;
-    uint32_t sctp_vtag;
-    uint8_t sctp_chunk;         /* Chunk type. */
-    uint32_t sctp_itag;         /* INIT / INIT ACK initiate tag. */
+    uint16_t tcp_flags;         /* TCP: TCP_* flags, */
+    uint32_t seq, ack;          /* sequence and acknowledgement numbers, */
+    uint16_t win;               /* window. */
+    uint16_t payload;           /* TCP, UDP: zero bytes of payload. */
+    uint32_t sctp_vtag;         /* SCTP: verification tag, */
+    uint8_t sctp_chunk;         /* type of the (only) chunk, */
+    uint32_t sctp_itag;         /* initiate tag (INIT, INIT ACK). */
 };
 struct dp_packet *fuzz_build(const struct fuzz_tuple *t,
                              const struct fuzz_l4 *l4);
