@@ -107,10 +107,16 @@ ct_sweep(struct ct *ct, long long now, size_t budget)
     } else if (!reaped) {
         interval = MIN(interval * 2, CT_SWEEP_MAX_INTERVAL_MS);
     }
-    /* A full pass takes about n_conns / budget calls. */
+    /* A full pass visits every bucket and every connection, one unit of
+     * work each, so it takes about (n_buckets + n_conns) / budget calls. */
     ct_get_stats(ct, &stats);
-    max_interval = (CT_SWEEP_MAX_ROUND_MS * (long long) budget
-                    / MAX(stats.n_conns + ct->n_shards, 1));
+    long long n_units = stats.n_conns + ct->n_shards;
+    for (size_t i = 0; i < ct->n_shards; i++) {
+        const struct ct_buckets *b
+            = ovsrcu_get(struct ct_buckets *, &ct->shards[i].buckets);
+        n_units += (long long) b->mask + 1;
+    }
+    max_interval = CT_SWEEP_MAX_ROUND_MS * (long long) budget / n_units;
     interval = MAX(MIN(interval, max_interval), CT_SWEEP_MIN_INTERVAL_MS);
     ct->sweep_interval = interval;
     ovs_mutex_unlock(&ct->sweep_mutex);

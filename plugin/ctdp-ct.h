@@ -43,7 +43,12 @@ enum ct_features;
 
 #define CTDP_SWEEP_MIN_MS 20
 #define CTDP_SWEEP_MAX_MS 1000
-#define CTDP_SWEEP_BUDGET 4096      /* Connections examined per sweep. */
+/* Work allowed to one ct_sweep() call: connections (and, for the engine's
+ * table walk, hash buckets) examined.  Large enough that a sweep every
+ * CTDP_SWEEP_MAX_MS walks a default-sized table in a few seconds, so that
+ * expired connections stop counting against limits promptly; small enough
+ * that one sweep stays well under a millisecond per thousand entries. */
+#define CTDP_SWEEP_BUDGET 65536
 
 /* ct() action. */
 int ctdp_ct_validate(const struct nlattr *ct_action, bool quiet);
