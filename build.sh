@@ -43,7 +43,10 @@ build () {
         # Only the unit programs: this OVS build has no ovs-vswitchd.
         make -C "$dir" -s -j"$jobs" tests/ctdp-test tests/atlocal tests/testsuite
     else
-        make -C "$dir" -s -j"$jobs" all build-tests
+        # Two make runs: automake's "all" recurses into a sub-make, which
+        # must not race with a second goal building the same objects.
+        make -C "$dir" -s -j"$jobs" all
+        make -C "$dir" -s -j"$jobs" build-tests
     fi
 }
 
