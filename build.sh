@@ -92,11 +92,6 @@ case $cmd in
         fi
         build asan --enable-asan
         suite "asan+ubsan" make -C _build/asan check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
-        # The TSan flavour links a TSan-instrumented libopenvswitch, so that
-        # the synchronization inside OVS's cmap, RCU and mutexes is seen.
-        ovs_tsan=$(bash build-aux/setup-ovs.sh --no-apt --tsan | tail -n 1)
-        build tsan CC=clang --enable-tsan --with-ovs-build="$ovs_tsan"
-        suite "tsan" make -C _build/tsan check TESTSUITEFLAGS="-k tsan ${TESTSUITEFLAGS:-}"
         echo
         echo "check: $passed passed, $failed failed, $skipped skipped"
         [ "$failed" -eq 0 ]
