@@ -8,7 +8,9 @@
 #include "ctdp-rx.h"
 
 #include <errno.h>
+#include <limits.h>
 
+#include "coverage.h"
 #include "ctdp-exec.h"
 #include "ctdp-port.h"
 #include "dp-packet.h"
@@ -106,6 +108,7 @@ static void *
 ctdp_rx_thread_main(void *t_)
 {
     struct ctdp_rx_thread *t = t_;
+    long long int fold_at = LLONG_MAX;  /* See below. */
 
     for (;;) {
         uint64_t seq = seq_read(t->wake_seq);
@@ -129,11 +132,23 @@ ctdp_rx_thread_main(void *t_)
             break;
         }
         if (busy) {
+            fold_at = time_msec() + COVERAGE_CLEAR_INTERVAL + 1;
             ovsrcu_quiesce();
         } else {
             atomic_add_relaxed(&t->n_sleeps, 1, &orig);
             seq_wait(t->wake_seq, seq);
             latch_wait(&t->exit_latch);
+            /* This thread's coverage counts reach the totals only from a
+             * poll_block() at least COVERAGE_CLEAR_INTERVAL after the last
+             * fold.  Sleep no later than that after the last busy pass, or
+             * its last counts would stay invisible while it idles. */
+            if (fold_at != LLONG_MAX) {
+                if (time_msec() >= fold_at) {
+                    fold_at = LLONG_MAX;
+                } else {
+                    poll_timer_wait_until(fold_at);
+                }
+            }
             poll_block();
         }
     }
