@@ -31,10 +31,13 @@
  * clock moved without a complete sweep); no tuple of one connection equals a
  * tuple of another in the same zone; zone counts equal the dump's; every
  * connection is found from its original tuple (+rel, no +rpl) and from its
- * reply tuple (+rel+rpl).  Those probes are ICMP errors because they leave
- * the connections alone: probing with real packets after every step would
- * make every UDP connection bidirectional and refresh every timeout, hiding
- * the states that early drop and expiry work on.  OP_PROBE sends a real
+ * reply tuple (+rel+rpl): PROBES_PER_STEP connections after each step, the
+ * next ones after the next step, all of them after the last step of the
+ * input (a table of a few connections is probed whole after every step).
+ * Those probes are ICMP errors because they leave the connections alone:
+ * probing with real packets after every step would make every UDP
+ * connection bidirectional and refresh every timeout, hiding the states
+ * that early drop and expiry work on.  OP_PROBE sends a real
  * packet from one tuple of one connection and expects +est+rpl from the
  * reply tuple, +new or +est without +rpl from the original one (UDP, ICMP,
  * other protocols; TCP and SCTP answer to their trackers).
@@ -716,10 +719,22 @@ check_exhaustion(unsigned int spec_idx, const struct ct_nat_spec *nat,
     }
 }
 
+/* The checks after each step.  Probing costs two ct() calls per
+ * connection, so each step probes a bounded slice of the table (the next
+ * slice at the next step) and the last step of an input all of it. */
+#define PROBES_PER_STEP 8
+
 static void
 check_table(struct world *w)
 {
-    fuzz_check_table(w->ct, w->now, w->clean, true, zones,
+    fuzz_check_table(w->ct, w->now, w->clean, PROBES_PER_STEP, zones,
+                     ARRAY_SIZE(zones), &w->dump);
+}
+
+static void
+check_table_fully(struct world *w)
+{
+    fuzz_check_table(w->ct, w->now, w->clean, SIZE_MAX, zones,
                      ARRAY_SIZE(zones), &w->dump);
 }
 
@@ -1696,6 +1711,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    check_table_fully(&w);
     if (w.limits_changed) {
         check_default_zone(&w);
     }

@@ -320,7 +320,7 @@ periodic_checks(void)
         /* Two full sweeps: the first may start in the middle of a round. */
         ct_sweep(ct, now, FULL_SWEEP);
         ct_sweep(ct, now, FULL_SWEEP);
-        fuzz_check_table(ct, now, true, true, zones, ARRAY_SIZE(zones),
+        fuzz_check_table(ct, now, true, SIZE_MAX, zones, ARRAY_SIZE(zones),
                          NULL);
     }
     if (n_inputs % FLUSH_EVERY == 0) {

@@ -917,7 +917,7 @@ u16_cmp(const void *a_, const void *b_)
 }
 
 void
-fuzz_check_table(struct ct *ct, long long now, bool exact, bool do_probe,
+fuzz_check_table(struct ct *ct, long long now, bool exact, size_t n_probes,
                  const uint16_t *zones, size_t n_zones,
                  struct fuzz_dump *dump)
 {
@@ -978,11 +978,20 @@ fuzz_check_table(struct ct *ct, long long now, bool exact, bool do_probe,
                   "%"PRIu32, zone_sum, nconns);
     }
 
-    if (do_probe) {
-        for (size_t i = 0; i < d->n; i++) {
-            probe(ct, &d->conns[i], false, now);
-            probe(ct, &d->conns[i], true, now);
+    /* Probes start where the last call's stopped, so that successive calls
+     * with a bounded 'n_probes' cover the whole table. */
+    if (d->n) {
+        static size_t next;
+
+        n_probes = MIN(n_probes, d->n);
+        next %= d->n;
+        for (size_t i = 0; i < n_probes; i++) {
+            const struct fuzz_conn *c = &d->conns[(next + i) % d->n];
+
+            probe(ct, c, false, now);
+            probe(ct, c, true, now);
         }
+        next += n_probes;
     }
     if (!dump) {
         fuzz_dump_destroy(&local);

@@ -176,13 +176,14 @@ void fuzz_dump_destroy(struct fuzz_dump *);
  *     of the zone, exactly that if 'exact', and then the counts add up to
  *     ct_get_nconns() (so 'zones' must name every zone that may hold
  *     expired connections);
- *   - if 'probe', every connection is found from both of its tuples: an
- *     ICMP error quoting a packet sent to each tuple's source is +rel,
+ *   - 'n_probes' connections (all of them, if fewer; each call starts
+ *     where the previous one stopped) are found from both of their tuples:
+ *     an ICMP error quoting a packet sent to each tuple's source is +rel,
  *     with +rpl exactly for the reply tuple, and carries the connection's
  *     original tuple in its metadata.  The probes commit nothing and leave
  *     the connections' state and expiration alone.
  * Returns the dump in 'dump' if nonnull. */
-void fuzz_check_table(struct ct *, long long now, bool exact, bool probe,
+void fuzz_check_table(struct ct *, long long now, bool exact, size_t n_probes,
                       const uint16_t *zones, size_t n_zones,
                       struct fuzz_dump *dump);
 
