@@ -423,6 +423,7 @@ cmd_compile(struct options *o, int argc, char *argv[])
         if (!out) {
             fprintf(stderr, "%s: %s: %s\n", program_name, o->output,
                     ovs_strerror(errno));
+            ds_destroy(&flows);
             return EXIT_RULES;
         }
     }
