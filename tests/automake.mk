@@ -40,7 +40,7 @@ TESTSUITE_AT = \
 	tests/bench.at
 
 EXTRA_DIST += $(TESTSUITE_AT) $(TESTSUITE) tests/atlocal.in \
-	tests/package.m4 tests/ovs-vswitchd.in
+	tests/package.m4 tests/ovs-vswitchd.in tests/lsan.supp tests/tsan.supp
 TESTSUITE = $(srcdir)/tests/testsuite
 DISTCLEANFILES += tests/atconfig tests/atlocal
 
