@@ -429,11 +429,41 @@ check(int argc, char *argv[])
     printf("ct-stress: all tests passed\n");
 }
 
+/* A deliberate data race, so that a test can show that the tsan flavour
+ * turns a ThreadSanitizer report into a failure.  The writer publishes its
+ * plain store with a relaxed flag, which orders nothing: TSan must report
+ * the main thread's store that follows. */
+static int racy_value;
+static atomic_bool racy_written;
+
+static void *
+race_writer(void *arg OVS_UNUSED)
+{
+    racy_value = 1;
+    atomic_store_relaxed(&racy_written, true);
+    return NULL;
+}
+
+static void
+race(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
+{
+    pthread_t writer = ovs_thread_create("ct_race", race_writer, NULL);
+    bool written = false;
+
+    while (!written) {
+        atomic_read_relaxed(&racy_written, &written);
+    }
+    racy_value = 2;
+    xpthread_join(writer, NULL);
+    printf("ct-stress: race ran without a report (%d)\n", racy_value);
+}
+
 static void
 ct_stress_main(int argc, char *argv[])
 {
     static const struct ctdp_test_subcmd cmds[] = {
         { "check", check },
+        { "race", race },
         { NULL, NULL },
     };
 
