@@ -37,11 +37,12 @@
 #include "ovs-rcu.h"
 #include "ovs-thread.h"
 #include "packets.h"
-#include "sset.h"
+#include "hash.h"
+#include "openvswitch/hmap.h"
 #include "timeval.h"
 #include "util.h"
 
-#define N_FLOWS 20000
+#define N_FLOWS 8000
 #define N_WORKERS 2
 #define N_TUPLE_FLUSHES 32      /* Tuples flushed by one controller step. */
 
@@ -201,28 +202,77 @@ sweeper_main(void *s_)
     return NULL;
 }
 
-/* Dumps everything (expired or not) and checks that no tuple appears
- * twice; returns the number of entries. */
+/* A set of (zone, tuple) pairs.  Tuples are copied field by field into
+ * zeroed memory, so that they compare with memcmp() whatever their
+ * padding held. */
+struct tuple_seen {
+    struct hmap_node node;
+    uint16_t zone;
+    struct ct_dpif_tuple tuple;
+};
+
+/* Adds 'tuple' in 'zone' to 'set'; returns false if it was there already,
+ * after printing it. */
+static bool
+tuple_set_add(struct hmap *set, uint16_t zone,
+              const struct ct_dpif_tuple *tuple)
+{
+    struct ct_dpif_tuple t;
+    struct tuple_seen *ts;
+    uint32_t hash;
+
+    memset(&t, 0, sizeof t);
+    t.l3_type = tuple->l3_type;
+    t.ip_proto = tuple->ip_proto;
+    t.src = tuple->src;
+    t.dst = tuple->dst;
+    t.src_port = tuple->src_port;     /* Or the ICMP id... */
+    t.dst_port = tuple->dst_port;     /* ...or the ICMP type and code. */
+
+    hash = hash_bytes(&t, sizeof t, zone);
+    HMAP_FOR_EACH_WITH_HASH (ts, node, hash, set) {
+        if (ts->zone == zone && !memcmp(&ts->tuple, &t, sizeof t)) {
+            struct ds s = DS_EMPTY_INITIALIZER;
+
+            ct_dpif_format_tuple(&s, &t);
+            fprintf(stderr, "ct-stress: zone %"PRIu16", tuple %s twice in "
+                    "one dump\n", zone, ds_cstr(&s));
+            ds_destroy(&s);
+            return false;
+        }
+    }
+    ts = xmalloc(sizeof *ts);
+    ts->zone = zone;
+    ts->tuple = t;
+    hmap_insert(set, &ts->node, hash);
+    return true;
+}
+
+static void
+tuple_set_destroy(struct hmap *set)
+{
+    struct tuple_seen *ts;
+
+    HMAP_FOR_EACH_POP (ts, node, set) {
+        free(ts);
+    }
+    hmap_destroy(set);
+}
+
+/* Dumps everything (expired or not) and checks that no original tuple and
+ * no reply tuple appears twice; returns the number of entries. */
 static size_t
 dump_check(struct ct *ct, long long now)
 {
     struct ct_dump *dump = ct_dump_start(ct, NULL, now);
-    struct sset orig = SSET_INITIALIZER(&orig);
-    struct sset reply = SSET_INITIALIZER(&reply);
+    struct hmap orig = HMAP_INITIALIZER(&orig);
+    struct hmap reply = HMAP_INITIALIZER(&reply);
     struct ct_dpif_entry e;
     size_t n = 0;
 
     while (!ct_dump_next(dump, &e)) {
-        struct ds s = DS_EMPTY_INITIALIZER;
-
-        ds_put_format(&s, "%"PRIu16",", e.zone);
-        ct_dpif_format_tuple(&s, &e.tuple_orig);
-        CT_ASSERT(sset_add(&orig, ds_cstr(&s)));
-        ds_clear(&s);
-        ds_put_format(&s, "%"PRIu16",", e.zone);
-        ct_dpif_format_tuple(&s, &e.tuple_reply);
-        CT_ASSERT(sset_add(&reply, ds_cstr(&s)));
-        ds_destroy(&s);
+        CT_ASSERT(tuple_set_add(&orig, e.zone, &e.tuple_orig));
+        CT_ASSERT(tuple_set_add(&reply, e.zone, &e.tuple_reply));
         ct_dpif_entry_uninit(&e);
         /* A dump holds no connection across calls: quiescing in the
          * middle is allowed. */
@@ -231,8 +281,8 @@ dump_check(struct ct *ct, long long now)
         }
     }
     ct_dump_done(dump);
-    sset_destroy(&orig);
-    sset_destroy(&reply);
+    tuple_set_destroy(&orig);
+    tuple_set_destroy(&reply);
     return n;
 }
 
@@ -313,7 +363,8 @@ controller_main(void *s_)
     return NULL;
 }
 
-/* True once every racy path the test is about has been seen. */
+/* True once every racy path the test is about has been seen, and the
+ * controller went at least once through all its kinds of steps. */
 static bool
 racy_paths_ran(struct stress *s)
 {
@@ -321,6 +372,7 @@ racy_paths_ran(struct stress *s)
 
     ct_get_stats(s->ct, &st);
     return (st.insert_races && st.expired
+            && counter_get(&s->ctl_ended) >= 6
             && counter_get(&s->n_overlapping_sweeps)
             && counter_get(&s->n_moving_dumps)
             && counter_get(&s->n_moving_flushes)
