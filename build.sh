@@ -11,7 +11,8 @@
 #   ./build.sh build    set-up and the default build only
 #
 # Builds live in _build/<flavour>: default (gcc, -Werror), clang (clang with
-# -Wthread-safety, compile only), asan (ASan+UBSan), tsan (ThreadSanitizer).
+# -Wthread-safety, compile only), asan (ASan+UBSan), tsan (ThreadSanitizer:
+# the concurrency tests only, against a TSan libopenvswitch).
 # Environment: CTDP_OVS_CACHE (see build-aux/setup-ovs.sh), JOBS.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -36,8 +37,13 @@ build () {
     local dir=$top/_build/$flavour
     log "building $flavour"
     mkdir -p "$dir"
-    if [ ! -f "$dir/Makefile" ] || [ "$top/configure" -nt "$dir/Makefile" ]; then
+    # Configure again when configure changed or the arguments did (for
+    # example a tsan tree configured against the uninstrumented OVS).
+    local args="--with-ovs-source=$ovs $*"
+    if [ ! -f "$dir/Makefile" ] || [ "$top/configure" -nt "$dir/Makefile" ] \
+           || [ "$(cat "$dir/.ctdp-configure-args" 2>/dev/null)" != "$args" ]; then
         (cd "$dir" && "$top/configure" -q --with-ovs-source="$ovs" "$@")
+        printf '%s\n' "$args" > "$dir/.ctdp-configure-args"
     fi
     if [ "$flavour" = tsan ]; then
         # Only the unit programs: this OVS build has no ovs-vswitchd.
@@ -92,6 +98,13 @@ case $cmd in
         fi
         build asan --enable-asan
         suite "asan+ubsan" make -C _build/asan check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
+        # The TSan flavour links a TSan-instrumented libopenvswitch (built
+        # once into its own cache), so that the synchronization inside
+        # OVS's RCU and mutexes is seen; any report fails its test.
+        log "ThreadSanitizer build of libopenvswitch"
+        ovs_tsan=$(bash build-aux/setup-ovs.sh --no-apt --tsan | tail -n 1)
+        build tsan CC=clang --enable-tsan --with-ovs-source="$ovs_tsan"
+        suite "tsan" make -C _build/tsan check-tsan OVS_TOOLS_BUILD="$ovs"
         echo
         echo "check: $passed passed, $failed failed, $skipped skipped"
         [ "$failed" -eq 0 ]

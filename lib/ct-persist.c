@@ -567,9 +567,9 @@ insert_rec(struct ct *ct, const struct ctp_rec *r, long long now)
     }
 
     ct_shard_lock2(a, b);
-    if (ct_shard_check(a, &r->orig, &rkey, hash, now) != CT_TUPLE_FREE
+    if (ct_shard_check(a, &r->orig, &rkey, hash, now, NULL) != CT_TUPLE_FREE
         || (!identity
-            && ct_shard_check(b, &r->reply, &rrev, rhash, now)
+            && ct_shard_check(b, &r->reply, &rrev, rhash, now, NULL)
                != CT_TUPLE_FREE)) {
         ct_shard_unlock2(a, b);
         ct_zones_release(&ct->zones, r->zone);

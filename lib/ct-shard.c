@@ -235,12 +235,14 @@ ct_shard_lookup(const struct ct_shard *shard, const struct ct_key *key,
 
 enum ct_tuple_check
 ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
-               const struct ct_key *rkey, uint32_t hash, long long now)
+               const struct ct_key *rkey, uint32_t hash, long long now,
+               struct ct_conn **expired)
 {
     for (;;) {
         uint32_t seq = seq_begin(shard);
         const struct ct_buckets *b = shard_buckets(shard);
         enum ct_tuple_check result = CT_TUPLE_FREE;
+        struct ct_conn *stale = NULL;
         const struct ct_node *n;
 
         for (n = link_get(&b->heads[hash & b->mask]); n;
@@ -252,15 +254,24 @@ ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
                 continue;
             }
             c = ct_node_conn(n);
-            if (ct_conn_is_dead(c) || ct_conn_expired(c, now)) {
+            if (ct_conn_is_dead(c)) {
+                continue;
+            }
+            if (ct_conn_expired(c, now)) {
+                stale = CONST_CAST(struct ct_conn *, c);
                 continue;
             }
             if (node_match(n, key, rkey, false) != CT_MATCH_NONE) {
-                return CT_TUPLE_TAKEN;
+                stale = NULL;
+                result = CT_TUPLE_TAKEN;
+                break;
             }
             result = CT_TUPLE_CLASH;
         }
         if (!seq_retry(shard, seq)) {
+            if (expired) {
+                *expired = stale;
+            }
             return result;
         }
     }

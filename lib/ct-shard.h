@@ -134,7 +134,14 @@ struct ct_conn *ct_shard_lookup(const struct ct_shard *,
  * ct_shard_lookup() sense), else CT_TUPLE_CLASH if a live node uses 'key' or
  * 'rkey' in any other role (for example another connection's translated
  * reply tuple is 'rkey'), else CT_TUPLE_FREE.  Callers that act on the
- * answer hold the shard's mutex; lock-free calls are hints. */
+ * answer hold the shard's mutex; lock-free calls are hints.
+ *
+ * Expired connections that are still linked do not count, but if 'expired'
+ * is non-null, '*expired' is set to one of them that uses 'key' or 'rkey'
+ * (NULL if there is none, or if the answer is CT_TUPLE_TAKEN).  A caller about to insert
+ * must remove it first (and check again): otherwise the table would hold
+ * the same tuple twice until the sweeper comes by, which dumps, flushes by
+ * tuple and saved tables would see. */
 enum ct_tuple_check {
     CT_TUPLE_FREE,
     CT_TUPLE_CLASH,
@@ -143,7 +150,7 @@ enum ct_tuple_check {
 enum ct_tuple_check ct_shard_check(const struct ct_shard *,
                                    const struct ct_key *key,
                                    const struct ct_key *rkey, uint32_t hash,
-                                   long long now);
+                                   long long now, struct ct_conn **expired);
 
 /* Loads the bucket head of 'hash' and hints the CPU to fetch its first
  * node. */

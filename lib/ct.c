@@ -386,6 +386,18 @@ handle_nat(struct dp_packet *pkt, const struct ct_conn *conn, uint16_t zone,
 
 /* Lookups. */
 
+/* Removes expired connection 'conn', found by a lookup or an insertion
+ * check, unless another thread did.  The caller holds no shard mutex and
+ * has not quiesced since it found 'conn'. */
+static void
+reap(struct ct *ct, struct ct_conn *conn)
+{
+    if (ct_conn_remove(ct, conn)) {
+        COVERAGE_INC(ct_reap);
+        ct_count(ct, ct_conn_shard(ct, conn), CT_CTR_EXPIRED, 1);
+    }
+}
+
 static struct ct_conn *
 lookup(struct ct *ct, const struct ct_key *key, const struct ct_key *rkey,
        uint32_t hash, long long now, bool *reply)
@@ -398,10 +410,7 @@ lookup(struct ct *ct, const struct ct_key *key, const struct ct_key *rkey,
     if (!conn && expired) {
         /* Reap what we tripped over, so that a new connection with the
          * same tuple does not have to wait for the sweeper. */
-        if (ct_conn_remove(ct, expired)) {
-            COVERAGE_INC(ct_reap);
-            ct_count(ct, shard, CT_CTR_EXPIRED, 1);
-        }
+        reap(ct, expired);
     }
     return conn;
 }
@@ -518,10 +527,20 @@ insert_plain(struct commit_ctx *cc)
     const struct ct_pkt *p = cc->p;
     long long now = cc->args->now;
     enum ct_tuple_check check;
+    struct ct_conn *expired;
     struct ct_conn *conn;
 
     ovs_mutex_lock(&a->mutex);
-    check = ct_shard_check(a, &p->key, &p->rkey, p->hash, now);
+    check = ct_shard_check(a, &p->key, &p->rkey, p->hash, now, &expired);
+    while (expired) {
+        /* An expired connection still holds the tuple (it may have been
+         * inserted with an older 'now' than ours): remove it first, so
+         * that the table never holds a tuple twice. */
+        ovs_mutex_unlock(&a->mutex);
+        reap(cc->ct, expired);
+        ovs_mutex_lock(&a->mutex);
+        check = ct_shard_check(a, &p->key, &p->rkey, p->hash, now, &expired);
+    }
     if (check == CT_TUPLE_TAKEN) {
         ovs_mutex_unlock(&a->mutex);
         return CT_RACE;
@@ -552,6 +571,7 @@ nat_try(void *cc_, const struct ct_key *reply)
     bool identity = ct_key_equal(reply, &p->rkey);
     struct ct_shard *a = cc->shard;
     struct ct_shard *b;
+    struct ct_conn *expired;
     struct ct_conn *conn;
     struct ct_key rrev;
     uint32_t hash;
@@ -560,22 +580,37 @@ nat_try(void *cc_, const struct ct_key *reply)
     hash = identity ? p->hash : ct_key_hash(reply, ct->hash_basis);
     b = ct_shard_of(ct, hash);
     /* Lock-free first: most taken candidates are rejected here. */
-    if (ct_shard_check(b, reply, &rrev, hash, now) != CT_TUPLE_FREE) {
+    if (ct_shard_check(b, reply, &rrev, hash, now, NULL) != CT_TUPLE_FREE) {
         return false;
     }
 
-    ct_shard_lock2(a, b);
-    if (ct_shard_check(a, &p->key, &p->rkey, p->hash, now)
-        == CT_TUPLE_TAKEN) {
+    for (;;) {
+        enum ct_tuple_check check;
+
+        ct_shard_lock2(a, b);
+        if (ct_shard_check(a, &p->key, &p->rkey, p->hash, now, &expired)
+            == CT_TUPLE_TAKEN) {
+            ct_shard_unlock2(a, b);
+            cc->orig_race = true;
+            return true;
+        }
+        if (!expired) {
+            check = ct_shard_check(b, reply, &rrev, hash, now, &expired);
+            if (check != CT_TUPLE_FREE) {
+                ct_shard_unlock2(a, b);
+                ct_count(ct, b, CT_CTR_INSERT_RACE, 1);
+                COVERAGE_INC(ct_insert_race);
+                return false;
+            }
+        }
+        if (!expired) {
+            break;
+        }
+        /* An expired connection still holds the original tuple or the
+         * candidate reply tuple: remove it and check again (see
+         * insert_plain()). */
         ct_shard_unlock2(a, b);
-        cc->orig_race = true;
-        return true;
-    }
-    if (ct_shard_check(b, reply, &rrev, hash, now) != CT_TUPLE_FREE) {
-        ct_shard_unlock2(a, b);
-        ct_count(ct, b, CT_CTR_INSERT_RACE, 1);
-        COVERAGE_INC(ct_insert_race);
-        return false;
+        reap(ct, expired);
     }
     conn = ct_shard_alloc(a, ct_conn_class_of(p->key.v6, !identity));
     conn_init(ct, conn, p, cc->args, cc->kind);

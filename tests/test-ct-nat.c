@@ -9,7 +9,9 @@
  * their expected translated form. */
 
 #include <config.h>
+#include <limits.h>
 #include <netinet/icmp6.h>
+#include <stdio.h>
 #include <string.h>
 #include "ct.h"
 #include "ct-dpif.h"
@@ -263,6 +265,52 @@ test_exhaustion(void)
                TRK | NEW | SNAT);
     CT_ASSERT_EQ(ctt_l4_sport(pkt), freed);
     dp_packet_delete(pkt);
+    ct_destroy(ct);
+}
+
+/* A binding held by a connection that expired but was not swept yet is free
+ * for a new connection, and committing it removes the expired one: the
+ * table never holds a tuple twice. */
+static void
+test_expired_holder(void)
+{
+    struct ct *ct = ct_create(NULL);
+    struct ct_nat_spec spec = snat4("192.0.2.1", NULL, 2000, 2000);
+    struct ct_exec c = ctt_args(0, true, 0);
+    struct ct_dpif_entry e;
+    struct dp_packet *pkt;
+    struct ct_dump *dump;
+    struct ct_stats st;
+
+    c.nat = &spec;
+    pkt = exec(ct, ctt_udp4("10.0.0.1", "8.8.8.8", 40000, 53), &c,
+               TRK | NEW | SNAT);
+    CT_ASSERT_EQ(ctt_l4_sport(pkt), 2000);
+    dp_packet_delete(pkt);
+
+    /* Ten minutes later, far past the UDP timeouts, with no sweep: the
+     * range's only reply tuple is still linked, held by the expired
+     * connection of another client. */
+    c.now = 10 * 60 * 1000;
+    pkt = exec(ct, ctt_udp4("10.0.0.2", "8.8.8.8", 40000, 53), &c,
+               TRK | NEW | SNAT);
+    CT_ASSERT_EQ(ctt_l4_sport(pkt), 2000);
+    dp_packet_delete(pkt);
+    ct_get_stats(ct, &st);
+    CT_ASSERT_EQ(st.n_conns, 1);
+    CT_ASSERT_EQ(st.expired, 1);
+    CT_ASSERT_EQ(st.nat_exhausted, 0);
+
+    /* Even a dump that lists expired connections (now = LLONG_MIN) sees
+     * only the new one. */
+    dump = ct_dump_start(ct, NULL, LLONG_MIN);
+    CT_ASSERT_EQ(ct_dump_next(dump, &e), 0);
+    CT_ASSERT_EQ(e.tuple_orig.src.ip, ctt_ip4("10.0.0.2"));
+    CT_ASSERT_EQ(e.tuple_reply.dst.ip, ctt_ip4("192.0.2.1"));
+    CT_ASSERT_EQ(e.tuple_reply.dst_port, htons(2000));
+    ct_dpif_entry_uninit(&e);
+    CT_ASSERT_EQ(ct_dump_next(dump, &e), EOF);
+    ct_dump_done(dump);
     ct_destroy(ct);
 }
 
@@ -678,6 +726,7 @@ nat_check(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_snat_basic();
     test_dnat();
     test_exhaustion();
+    test_expired_holder();
     test_big_range_full();
     test_flags();
     test_zero_snat();
@@ -709,6 +758,12 @@ static void
 cmd_test_exhaustion(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
     test_exhaustion();
+}
+
+static void
+cmd_test_expired_holder(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
+{
+    test_expired_holder();
 }
 
 static void
@@ -755,6 +810,7 @@ ct_nat_main(int argc, char *argv[])
         { "snat", cmd_test_snat_basic },
         { "dnat", cmd_test_dnat },
         { "exhaustion", cmd_test_exhaustion },
+        { "expired-holder", cmd_test_expired_holder },
         { "full-range", cmd_test_big_range_full },
         { "flags", cmd_test_flags },
         { "zero-snat", cmd_test_zero_snat },
