@@ -42,6 +42,7 @@
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sched.h>
 #include <stdio.h>
@@ -205,7 +206,10 @@ open_server(const char *dev, void *server_)
     struct gen_server *server = server_;
     struct timeval tv = { .tv_sec = 0, .tv_usec = 20 * 1000 };
 
-    server->fd = open_packet_socket(dev, htons(ETH_TYPE_IP), &server->addr,
+    /* ETH_P_ALL: a socket bound to one protocol gets its frames only after
+     * the ingress hooks, which drop everything on the benchmark's server
+     * interface; one bound to all protocols gets them before. */
+    server->fd = open_packet_socket(dev, htons(ETH_P_ALL), &server->addr,
                                     NULL);
     if (setsockopt(server->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv)) {
         ovs_fatal(errno, "cannot set SO_RCVTIMEO");
