@@ -253,9 +253,9 @@ settle_stats () {
 # bridge deleted again.  Figures of wrong behaviour are not reported: the
 # timed packets of "est" must have gone through the flow for established
 # connections (the flow for new ones sees at most the warm-up's rounds),
-# and every frame forwarded in "new" must have been a new connection,
-# committed (in the table, and through the flow for new ones) and
-# translated.
+# each of those connections translated, and every frame forwarded in "new"
+# must have been a new connection, committed (in the table, and through
+# the flow for new ones).
 run_dp () {
     dp=$1 rep=$2
     dpname=$dp@ovs-$dp
@@ -272,9 +272,14 @@ run_dp () {
     est_new=$(flow_packets 0x1) est_est=$(flow_packets 0x2)
     test "$est_est" -ge "$count" && test "$est_new" -le $((25 * flows)) ||
         die "$dp est: $count frames forwarded, but $est_est packets matched +est and $est_new +new"
-    echo "$dp est $rep +new=$est_new +est=$est_est" >> "$tmp/checks.txt"
-    ovs-appctl dpctl/flush-conntrack $dpname >/dev/null ||
-        die "cannot flush $dpname"
+    ovs-appctl dpctl/dump-conntrack $dpname zone=$zone > "$tmp/ct-$dp-$rep.txt" ||
+        die "cannot dump the connections of $dpname"
+    translated=$(grep -c "^udp,orig=(src=$client_ip,dst=$server_ip,.*reply=(src=$server_ip,dst=${snat%%:*},.*zone=$zone" \
+        "$tmp/ct-$dp-$rep.txt")
+    test "$translated" = "$flows" ||
+        die "$dp est: $translated of $flows connections translated"
+    echo "$dp est $rep +new=$est_new +est=$est_est translated=$translated" >> "$tmp/checks.txt"
+    ovs-ofctl ct-flush-zone $bridge $zone || die "cannot flush zone $zone"
 
     measure $dp new $rep
     n=$(ovs-appctl dpctl/ct-get-nconns $dpname) ||
@@ -289,13 +294,7 @@ run_dp () {
     test "$new_new" -ge "$count" ||
         die "$dp new: $count frames forwarded, but $new_new packets matched +new"
     echo "$dp new $rep connections=$n +new=$new_new" >> "$tmp/checks.txt"
-    ovs-appctl dpctl/dump-conntrack $dpname zone=$zone 2>&1 | head -3 \
-        > "$tmp/ct-$dp-$rep.txt"
-    grep -q "^udp,orig=(src=$client_ip,dst=$server_ip,.*reply=(src=$server_ip,dst=${snat%%:*},.*zone=$zone" \
-        "$tmp/ct-$dp-$rep.txt" ||
-        die "$dp new: connections not translated: $(cat "$tmp/ct-$dp-$rep.txt")"
-    ovs-appctl dpctl/flush-conntrack $dpname >/dev/null ||
-        die "cannot flush $dpname"
+    ovs-ofctl ct-flush-zone $bridge $zone || die "cannot flush zone $zone"
     ovs-vsctl --timeout=30 del-br $bridge || die "cannot delete $bridge"
 }
 
