@@ -103,7 +103,7 @@ for prog in ip nft taskset; do
     command -v $prog >/dev/null 2>&1 || die "$prog is not installed"
 done
 case $cpus in
-none) gen_cpu= switch_cpu= ;;
+none) gen_cpu='' switch_cpu='' ;;
 *,*)
     gen_cpu=${cpus%,*} switch_cpu=${cpus#*,}
     taskset -c "$gen_cpu" true && taskset -c "$switch_cpu" true ||
