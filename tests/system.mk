@@ -20,7 +20,8 @@ SYSTEM_TESTSUITE_AT = \
 	tests/system-testsuite.at \
 	tests/system-ctdp-macros.at \
 	tests/system-traffic.at \
-	tests/system-netfilter.at
+	tests/system-netfilter.at \
+	tests/system-bench.at
 EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) $(SYSTEM_TESTSUITE)
 
 $(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
@@ -43,3 +44,23 @@ clean-system:
 	test ! -f '$(SYSTEM_TESTSUITE)' || \
 	  $(SHELL) '$(SYSTEM_TESTSUITE)' -C tests --clean
 .PHONY: clean-system
+
+## ------------------------------------------------------------------- ##
+## End-to-end benchmark: netdev against ctdp in ovs-vswitchd (root).   ##
+## ------------------------------------------------------------------- ##
+
+# The traffic source (see tests/bench-e2e.sh).
+check_PROGRAMS += tests/ctdp-e2e-gen
+tests_ctdp_e2e_gen_SOURCES = tests/ctdp-e2e-gen.c
+tests_ctdp_e2e_gen_LDADD = $(OVS_LIBS)
+EXTRA_DIST += tests/bench-e2e.sh
+
+# Creates namespaces and veths: on a shared machine, run it under the lock
+# that the system tests use, e.g. 'flock /tmp/ctdp-net.lock make bench-e2e'.
+# BENCH_E2E_FLAGS passes options to the script (--quick, --reps N, ...).
+bench-e2e: tests/ctdp-e2e-gen tests/bin/ovs-vswitchd $(lib_LTLIBRARIES)
+	$(SHELL) '$(srcdir)/tests/bench-e2e.sh' \
+	  --ovs-build='$(OVS_BUILD)' --ovs-source='$(OVS_SOURCE)' \
+	  --vswitchd=tests/bin/ovs-vswitchd --gen=tests/ctdp-e2e-gen \
+	  $(BENCH_E2E_FLAGS)
+.PHONY: bench-e2e
