@@ -181,8 +181,9 @@ tuple_is_trackable(const struct ct_key *k)
 
 /* Whether 'reply' is what NAT action 'nat_action' (0 for none) could have
  * made of the reverse of 'orig': SNAT changes only the reply's destination
- * address and port, DNAT only its source address and port (for ICMP, the
- * identifier, which is both ports). */
+ * address and port, DNAT its source address and port and, when the
+ * destination ports run out, its destination port (for ICMP, NAT changes
+ * the identifier, which is both ports). */
 static bool
 reply_matches_nat(const struct ct_key *orig, const struct ct_key *reply,
                   uint8_t nat_action)
@@ -199,13 +200,11 @@ reply_matches_nat(const struct ct_key *orig, const struct ct_key *reply,
         } else if (dnat) {
             expect.t6.src = reply->t6.src;
         }
-        if ((snat || dnat) && icmp) {
+        if (dnat || (snat && icmp)) {
             expect.t6.sport = reply->t6.sport;
+        }
+        if (snat || dnat) {
             expect.t6.dport = reply->t6.dport;
-        } else if (snat) {
-            expect.t6.dport = reply->t6.dport;
-        } else if (dnat) {
-            expect.t6.sport = reply->t6.sport;
         }
     } else {
         if (snat) {
@@ -213,13 +212,11 @@ reply_matches_nat(const struct ct_key *orig, const struct ct_key *reply,
         } else if (dnat) {
             expect.t4.src = reply->t4.src;
         }
-        if ((snat || dnat) && icmp) {
+        if (dnat || (snat && icmp)) {
             expect.t4.sport = reply->t4.sport;
+        }
+        if (snat || dnat) {
             expect.t4.dport = reply->t4.dport;
-        } else if (snat) {
-            expect.t4.dport = reply->t4.dport;
-        } else if (dnat) {
-            expect.t4.sport = reply->t4.sport;
         }
     }
     return ct_key_equal(&expect, reply);
