@@ -73,32 +73,32 @@ tests_fuzz_fuzz_ct_ops_CFLAGS = $(FUZZ_CC_FLAGS)
 tests_fuzz_fuzz_ct_ops_LDFLAGS = $(FUZZ_LD_FLAGS)
 tests_fuzz_fuzz_ct_ops_LDADD = $(FUZZ_LIBS)
 
-# Each input of the corpus and of the regression directory, once, one
-# process per input (so that a failure names its input).
+# Each input of the corpus and of the regression directory, once, in one
+# process per harness (libFuzzer runs each file it is given once and stops
+# at the first failure, after naming the input it was running).
 fuzz-regress: tests/fuzz/fuzz-ct-packet tests/fuzz/fuzz-ct-ops
 	@status=0; \
 	for name in packet ops; do \
 	  prog=tests/fuzz/fuzz-ct-$$name; \
 	  work=tests/fuzz/run-$$name; \
+	  log=$$work/replay.log; \
 	  case $$name in \
 	    packet) flags='$(FUZZ_PACKET_FLAGS)';; \
 	    ops) flags='$(FUZZ_OPS_FLAGS)';; \
 	  esac; \
-	  $(MKDIR_P) $$work/replay || exit 1; \
-	  n=0; bad=0; \
-	  for input in $(srcdir)/tests/fuzz/corpus-$$name/* \
-	               $(srcdir)/tests/fuzz/regress-$$name/*; do \
-	    test -f "$$input" || continue; \
-	    n=`expr $$n + 1`; \
-	    log=$$work/replay/`basename $$input`.log; \
-	    if ! $(FUZZ_ENV) $$prog $$flags $$input > $$log 2>&1; then \
-	      echo "fuzz-ct-$$name: FAILED on $$input (log: $$log):"; \
-	      grep -E 'violated|runtime error|ERROR: [A-Za-z]+Sanitizer|SUMMARY' \
-	        $$log | head -n 5; \
-	      bad=`expr $$bad + 1`; status=1; \
-	    fi; \
-	  done; \
-	  echo "fuzz-ct-$$name: replayed $$n inputs, $$bad failed"; \
+	  $(MKDIR_P) $$work || exit 1; \
+	  inputs=`ls -d $(srcdir)/tests/fuzz/corpus-$$name/* \
+	             $(srcdir)/tests/fuzz/regress-$$name/* 2>/dev/null`; \
+	  n=`echo "$$inputs" | grep -c .`; \
+	  if $(FUZZ_ENV) $$prog $$flags $$inputs > $$log 2>&1; then \
+	    echo "fuzz-ct-$$name: replayed $$n inputs, 0 failed"; \
+	  else \
+	    echo "fuzz-ct-$$name: replayed $$n inputs, 1 failed (log: $$log):"; \
+	    grep -E '^Running:' $$log | tail -n 1; \
+	    grep -E 'violated|runtime error|ERROR: [A-Za-z]+Sanitizer|SUMMARY' \
+	      $$log | head -n 5; \
+	    status=1; \
+	  fi; \
 	done; \
 	exit $$status
 
