@@ -11,9 +11,11 @@
 #   ./build.sh build    set-up and the default build only
 #
 # Builds live in _build/<flavour>: default (gcc, -Werror), clang (clang with
-# -Wthread-safety, compile only), asan (ASan+UBSan), tsan (ThreadSanitizer:
+# -Wthread-safety, compile only), fuzz (clang, the libFuzzer harnesses, run
+# for FUZZ_SECONDS per harness), asan (ASan+UBSan), tsan (ThreadSanitizer:
 # the concurrency tests only, against a TSan libopenvswitch).
-# Environment: CTDP_OVS_CACHE (see build-aux/setup-ovs.sh), JOBS.
+# Environment: CTDP_OVS_CACHE (see build-aux/setup-ovs.sh), JOBS,
+# FUZZ_SECONDS (default 30).
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$PWD
@@ -48,6 +50,9 @@ build () {
     if [ "$flavour" = tsan ]; then
         # Only the unit programs: this OVS build has no ovs-vswitchd.
         make -C "$dir" -s -j"$jobs" tests/ctdp-test tests/atlocal tests/testsuite
+    elif [ "$flavour" = fuzz ]; then
+        # Only the harnesses: the clang flavour compiles everything else.
+        make -C "$dir" -s -j"$jobs" tests/fuzz/fuzz-ct-packet tests/fuzz/fuzz-ct-ops
     else
         # Two make runs: automake's "all" recurses into a sub-make, which
         # must not race with a second goal building the same objects.
@@ -76,6 +81,26 @@ suite () {
     rm -f "$out"
 }
 
+# fuzz_suite: replays the fuzz corpora and fuzzes each harness briefly
+# (FUZZ_SECONDS, default 30, per harness); each harness's replay and run
+# counts as one test.
+fuzz_suite () {
+    log "tests: fuzz"
+    local out rc=0
+    out=$(mktemp)
+    make -C _build/fuzz fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-30}" 2>&1 \
+        | tee "$out" || rc=$?
+    local p f
+    p=$(grep -cE '^fuzz-ct-[a-z]+: (replayed [0-9]+ inputs, 0 failed|ok,)' "$out" || true)
+    f=$(grep -cE '^fuzz-ct-[a-z]+: (replayed [0-9]+ inputs, [1-9][0-9]* failed|FAILED,)' "$out" || true)
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+    fi
+    echo "fuzz: $p passed, $f failed, 0 skipped"
+    passed=$((passed + p)) failed=$((failed + f))
+    rm -f "$out"
+}
+
 cmd=${1:-}
 case $cmd in
     build)
@@ -95,6 +120,8 @@ case $cmd in
         suite "ovs-conntrack" make -C _build/default check-ovs-conntrack TESTSUITEFLAGS="-j$jobs"
         if command -v clang >/dev/null; then
             build clang CC=clang
+            build fuzz CC=clang --enable-fuzz
+            fuzz_suite
         fi
         build asan --enable-asan
         suite "asan+ubsan" make -C _build/asan check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
@@ -110,7 +137,7 @@ case $cmd in
         [ "$failed" -eq 0 ]
         ;;
     *)
-        sed -n '5,16p' "$0" >&2
+        sed -n '5,18p' "$0" >&2
         exit 2
         ;;
 esac

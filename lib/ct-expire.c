@@ -116,7 +116,10 @@ ct_sweep(struct ct *ct, long long now, size_t budget)
             = ovsrcu_get(struct ct_buckets *, &ct->shards[i].buckets);
         n_units += (long long) b->mask + 1;
     }
-    max_interval = CT_SWEEP_MAX_ROUND_MS * (long long) budget / n_units;
+    /* A budget that covers the whole table (the callers that sweep
+     * everything pass a huge one) must not overflow the product. */
+    max_interval = (budget >= n_units ? CT_SWEEP_MAX_ROUND_MS
+                    : CT_SWEEP_MAX_ROUND_MS * (long long) budget / n_units);
     interval = MAX(MIN(interval, max_interval), CT_SWEEP_MIN_INTERVAL_MS);
     ct->sweep_interval = interval;
     ovs_mutex_unlock(&ct->sweep_mutex);

@@ -217,8 +217,12 @@ search_ports(struct nat_search *s, bool src, uint32_t min, uint32_t max,
     uint32_t start;
     uint32_t n;
 
-    if (keep >= 0 && keep >= min && keep <= max
-        && !(s->spec->flags & (CT_NAT_RANDOM | CT_NAT_HASH))) {
+    /* Random and hashed ports do not try 'keep' first, so they must not
+     * skip it below either (it may be the only port of the range). */
+    if (s->spec->flags & (CT_NAT_RANDOM | CT_NAT_HASH)) {
+        keep = -1;
+    }
+    if (keep >= 0 && keep >= min && keep <= max) {
         key_set_port(&s->cand, src, keep);
         if (offer(s)) {
             return true;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -139,6 +140,88 @@ key_proto(const struct ct_key *k)
     return k->v6 ? k->t6.proto : k->t4.proto;
 }
 
+/* Whether a packet could have given tuple 'k' (see ct-tuple.h): ICMP
+ * queries carry their identifier in both ports and a query or reply type,
+ * TCP, UDP and SCTP two nonzero ports, every other protocol neither ports
+ * nor type, and an IPv6 tuple never names an extension header that packet
+ * parsing skips.  A restored connection with another tuple could never be
+ * found by a packet. */
+static bool
+tuple_is_trackable(const struct ct_key *k)
+{
+    uint8_t proto = key_proto(k);
+    ovs_be16 sport = k->v6 ? k->t6.sport : k->t4.sport;
+    ovs_be16 dport = k->v6 ? k->t6.dport : k->t4.dport;
+    uint8_t type = k->v6 ? k->t6.icmp_type : k->t4.icmp_type;
+
+    if (ct_proto_is_icmp(k->v6, proto)) {
+        return sport == dport && ct_icmp_reverse_type(k->v6, type) != type;
+    }
+    if (type) {
+        return false;
+    }
+    switch (proto) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+    case IPPROTO_SCTP:
+        return sport && dport;
+    case IPPROTO_HOPOPTS:
+    case IPPROTO_ROUTING:
+    case IPPROTO_FRAGMENT:
+    case IPPROTO_AH:
+    case IPPROTO_DSTOPTS:
+        if (k->v6) {
+            return false;
+        }
+        /* fall through */
+    default:
+        return !sport && !dport;
+    }
+}
+
+/* Whether 'reply' is what NAT action 'nat_action' (0 for none) could have
+ * made of the reverse of 'orig': SNAT changes only the reply's destination
+ * address and port, DNAT its source address and port and, when the
+ * destination ports run out, its destination port (for ICMP, NAT changes
+ * the identifier, which is both ports). */
+static bool
+reply_matches_nat(const struct ct_key *orig, const struct ct_key *reply,
+                  uint8_t nat_action)
+{
+    bool icmp = ct_proto_is_icmp(orig->v6, key_proto(orig));
+    bool snat = nat_action == CT_NAT_SRC;
+    bool dnat = nat_action == CT_NAT_DST;
+    struct ct_key expect;
+
+    ct_key_reverse(&expect, orig);
+    if (expect.v6) {
+        if (snat) {
+            expect.t6.dst = reply->t6.dst;
+        } else if (dnat) {
+            expect.t6.src = reply->t6.src;
+        }
+        if (dnat || (snat && icmp)) {
+            expect.t6.sport = reply->t6.sport;
+        }
+        if (snat || dnat) {
+            expect.t6.dport = reply->t6.dport;
+        }
+    } else {
+        if (snat) {
+            expect.t4.dst = reply->t4.dst;
+        } else if (dnat) {
+            expect.t4.src = reply->t4.src;
+        }
+        if (dnat || (snat && icmp)) {
+            expect.t4.sport = reply->t4.sport;
+        }
+        if (snat || dnat) {
+            expect.t4.dport = reply->t4.dport;
+        }
+    }
+    return ct_key_equal(&expect, reply);
+}
+
 /* Records. */
 
 static void
@@ -253,6 +336,12 @@ decode_rec(const uint8_t *r, struct ctp_rec *rec)
     }
     if (rec->reply_node && !rec->nat_action) {
         return "translated reply tuple without NAT";
+    }
+    if (!tuple_is_trackable(&rec->orig) || !tuple_is_trackable(&rec->reply)) {
+        return "tuple that no packet has";
+    }
+    if (!reply_matches_nat(&rec->orig, &rec->reply, rec->nat_action)) {
+        return "reply tuple that the NAT action cannot give";
     }
 
     rec->kind = ct_l4_kind(v6, key_proto(&rec->orig));

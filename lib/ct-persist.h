@@ -99,7 +99,9 @@ struct ct_restore_stats {
  *   ENOENT   'path' does not exist;
  *   EINVAL   the file is empty, truncated, too long, has a bad magic, a
  *            bad record length, a count that does not match its size, a bad
- *            checksum or an impossible field value;
+ *            checksum or an impossible field value (among them a tuple that
+ *            no packet has, such as TCP port 0, or a reply tuple that the
+ *            record's NAT action cannot have made);
  *   ENOTSUP  the file has a format version this code does not read;
  *   other    an I/O error.
  *

@@ -786,9 +786,14 @@ process_one(struct ct *ct, struct dp_packet *pkt, struct batch_pkt *bp,
     struct ct_conn *conn = NULL;
     bool reply = false;
 
-    /* Entering a new zone resets the state. */
+    /* Entering a new zone resets the state.  In the same zone, only the NAT
+     * bits of an earlier ct() still matter (they tell whether the packet was
+     * translated): the verdict is made afresh, so a packet found invalid
+     * before and valid now is not both. */
     if (md->ct_state && md->ct_zone != args->zone) {
         md->ct_state = 0;
+    } else {
+        md->ct_state &= CS_TRACKED | CS_SRC_NAT | CS_DST_NAT;
     }
 
     for (int attempt = 0; attempt < 2; attempt++) {

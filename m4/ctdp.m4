@@ -159,3 +159,36 @@ AC_DEFUN([CTDP_ENABLE_COVERAGE], [
   AC_SUBST([CTDP_COVERAGE_CFLAGS])
   AM_CONDITIONAL([CTDP_COVERAGE], [test "$enable_coverage" = yes])
 ])
+
+# CTDP_ENABLE_FUZZ
+# ----------------
+# --enable-fuzz builds the libFuzzer harnesses of tests/fuzz.  They need a
+# compiler with -fsanitize=fuzzer (clang; on Debian libFuzzer comes with
+# libclang-rt-NN-dev), checked here by linking a tiny fuzz target.
+AC_DEFUN([CTDP_ENABLE_FUZZ], [
+  AC_ARG_ENABLE([fuzz],
+    [AS_HELP_STRING([--enable-fuzz],
+                    [build the libFuzzer harnesses (needs CC=clang)])],
+    [], [enable_fuzz=no])
+  AS_IF([test "$enable_fuzz" = yes], [
+    AC_CACHE_CHECK([whether $CC links libFuzzer targets],
+                   [ctdp_cv_cc_libfuzzer], [
+      ctdp_save_CFLAGS=$CFLAGS
+      ctdp_save_LDFLAGS=$LDFLAGS
+      CFLAGS="$CFLAGS -fsanitize=fuzzer,address,undefined"
+      LDFLAGS="$LDFLAGS -fsanitize=fuzzer,address,undefined"
+      AC_LINK_IFELSE(
+        [AC_LANG_SOURCE([[
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{ return size && data[0] == 'x'; }
+]])],
+        [ctdp_cv_cc_libfuzzer=yes], [ctdp_cv_cc_libfuzzer=no])
+      CFLAGS=$ctdp_save_CFLAGS
+      LDFLAGS=$ctdp_save_LDFLAGS])
+    AS_IF([test "$ctdp_cv_cc_libfuzzer" != yes],
+      [AC_MSG_ERROR([--enable-fuzz needs a compiler with -fsanitize=fuzzer: configure with CC=clang (Debian packages clang and libclang-rt-dev)])])])
+  AM_CONDITIONAL([CTDP_FUZZ], [test "$enable_fuzz" = yes])
+])

@@ -422,6 +422,21 @@ test_flags(void)
         dp_packet_delete(pkt);
     }
     CT_ASSERT(kept <= 1);
+
+    /* Random and hash with a range of just the original source port: that
+     * port, free, is taken (neither tries it first, but both try it). */
+    for (int i = 0; i < 2; i++) {
+        char server[32];
+
+        spec = snat4("192.0.2.1", NULL, 5000, 5000);
+        spec.flags |= i ? CT_NAT_HASH : CT_NAT_RANDOM;
+        snprintf(server, sizeof server, "8.8.7.%d", i + 1);
+        pkt = exec(ct, ctt_udp4("10.5.0.1", server, 5000, 53), &c,
+                   TRK | NEW | SNAT);
+        CT_ASSERT_EQ(ctt_l4_sport(pkt), 5000);
+        CT_ASSERT_EQ(ctt_ip4_src(pkt), ctt_ip4("192.0.2.1"));
+        dp_packet_delete(pkt);
+    }
     ct_destroy(ct);
 }
 

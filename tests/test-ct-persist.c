@@ -638,17 +638,32 @@ test_corrupt(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     restore_fails(bad, EINVAL, "checksum mismatch");
 
     /* Impossible field values with a correct checksum: the second record
-     * gets a NAT action that does not exist, then (separately) a remaining
-     * time of zero. */
-    for (int k = 0; k < 2; k++) {
+     * (UDP or TCP) gets, one at a time, a NAT action that does not exist, a
+     * remaining time of zero, source port 0 in both tuples (which no packet
+     * has), and an SNAT action with a reply tuple whose source (the
+     * original destination) changed, which only DNAT does. */
+    static const char *const impossible[] = {
+        "record 1: bad NAT action",
+        "record 1: bad remaining time",
+        "record 1: tuple that no packet has",
+        "record 1: reply tuple that the NAT action cannot give",
+    };
+    for (int k = 0; k < ARRAY_SIZE(impossible); k++) {
         uint8_t *rec = copy + CT_PERSIST_HDR_LEN + CT_PERSIST_REC_LEN;
         uint32_t h = 0;
 
         memcpy(copy, data, len);
         if (k == 0) {
             rec[1] = 3;
-        } else {
+        } else if (k == 1) {
             memset(rec + 16, 0, 8);
+        } else if (k == 2) {
+            memset(rec + 40 + 32, 0, 2);      /* Original source port. */
+            memset(rec + 80 + 34, 0, 2);      /* Reply destination port. */
+        } else {
+            rec[0] |= 2;                      /* Translated reply tuple. */
+            rec[1] = CT_NAT_SRC;
+            rec[80 + 3] ^= 1;                 /* Reply source address. */
         }
         for (int r = 0; r < 2; r++) {
             h = hash_bytes(copy + CT_PERSIST_HDR_LEN + r * CT_PERSIST_REC_LEN,
@@ -656,8 +671,7 @@ test_corrupt(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
         }
         put_be32(copy + 24, h);
         write_file(bad, copy, len);
-        restore_fails(bad, EINVAL, k == 0 ? "record 1: bad NAT action"
-                      : "record 1: bad remaining time");
+        restore_fails(bad, EINVAL, impossible[k]);
     }
 
     /* The intact file still restores. */
