@@ -101,6 +101,23 @@ fuzz_suite () {
     rm -f "$out"
 }
 
+# system_tests: the system tests (real traffic between network namespaces)
+# on the default build.  They need root; otherwise the step counts as one
+# skip and says why.  Other users' namespace tests on the same machine are
+# kept apart by the lock file /tmp/ctdp-net.lock.
+system_tests () {
+    if [ "$(id -u)" -ne 0 ]; then
+        log "tests: system"
+        echo "system: skipped: the system tests need root" \
+             "(network namespaces, veth pairs, tap devices)"
+        skipped=$((skipped + 1))
+        return
+    fi
+    local start=$SECONDS
+    suite "system" flock /tmp/ctdp-net.lock make -C _build/default check-system
+    echo "system: took $((SECONDS - start)) s"
+}
+
 cmd=${1:-}
 case $cmd in
     build)
@@ -118,6 +135,7 @@ case $cmd in
         build default
         suite "default" make -C _build/default check TESTSUITEFLAGS="-j$jobs ${TESTSUITEFLAGS:-}"
         suite "ovs-conntrack" make -C _build/default check-ovs-conntrack TESTSUITEFLAGS="-j$jobs"
+        system_tests
         if command -v clang >/dev/null; then
             build clang CC=clang
             build fuzz CC=clang --enable-fuzz

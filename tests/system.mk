@@ -21,7 +21,9 @@ SYSTEM_TESTSUITE_AT = \
 	tests/system-ctdp-macros.at \
 	tests/system-traffic.at \
 	tests/system-netfilter.at \
-	tests/system-bench.at
+	tests/system-bench.at \
+	tests/system-flood.at \
+	tests/system-datapath.at
 EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) $(SYSTEM_TESTSUITE)
 
 $(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
