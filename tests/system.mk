@@ -20,7 +20,8 @@ SYSTEM_TESTSUITE_AT = \
 	tests/system-testsuite.at \
 	tests/system-ctdp-macros.at \
 	tests/system-traffic.at \
-	tests/system-netfilter.at
+	tests/system-netfilter.at \
+	tests/system-iptables.at
 EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) $(SYSTEM_TESTSUITE)
 
 $(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
