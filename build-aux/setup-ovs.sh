@@ -47,7 +47,7 @@ packages=(
     libssl-dev libcap-ng-dev clang llvm libclang-rt-14-dev
     lcov gcovr openvswitch-source iproute2 procps psmisc
     uuid-runtime tcpdump iputils-ping netcat-openbsd curl iperf3 hping3
-    nftables iptables conntrack patchelf
+    nftables iptables conntrack ethtool patchelf
 )
 
 need_install=()
