@@ -1383,6 +1383,57 @@ dnf_has_port_addr(const struct cctx *ctx, const struct ipt_dnf *base,
     return true;
 }
 
+/* Adds to 'vs' the variants of DNAT target 't' for packets that it would
+ * leave as they are: netfilter keeps a destination that is already the
+ * target's only address, with a port in the target's port range (if it
+ * has one), and then does not count the connection as DNAT'ed (no
+ * --ctstate DNAT).  Such a packet gets the verdict of a NAT target
+ * without a DNAT: it is committed without nat(dst).  For an address range
+ * netfilter picks the address by a hash, and with --random a port of a
+ * port range at random, so there is no such variant then.
+ * Only variants that packets matching 'base' can meet are added; returns
+ * true if there is any. */
+static bool
+dnat_identity_variants(int family, const struct ipt_target *t,
+                       const struct ipt_dnf *base, struct variants *vs)
+{
+    bool any = false;
+    struct in6_addr all = ipt_addr_mask_from_plen(family,
+                                                  family == AF_INET ? 32
+                                                  : 128);
+    struct ipt_dnf ports;
+
+    if (!ipv6_addr_equals(&t->addr_min, &t->addr_max)
+        || (t->has_port && t->port_min != t->port_max && t->random)) {
+        return false;
+    }
+    ipt_dnf_init(&ports);
+    if (t->has_port) {
+        ipt_dnf_add_range(&ports, IPT_F_TP_DST, t->port_min, t->port_max,
+                          16);
+    } else {
+        struct ipt_term any;
+
+        ipt_term_init(&any);
+        ipt_dnf_add(&ports, &any);
+    }
+    for (size_t i = 0; i < ports.n; i++) {
+        struct ipt_term term = ports.terms[i];
+
+        ipt_term_set_addr(&term, true, &t->addr_min, &all);
+        if (dnf_meets(base, &term)) {
+            struct variant *v = variant_add(vs);
+
+            v->term = term;
+            act(&v->actions, "set_field:%#x/%#x->reg7", IPT_FLAG_STOP,
+                IPT_FLAG_STOP);
+            any = true;
+        }
+    }
+    ipt_dnf_destroy(&ports);
+    return any;
+}
+
 /* Builds the variants of the target of rule 'i' of 'cc', whose flows will
  * match 'base'.  Returns false if the rule was left out. */
 static bool
@@ -1430,10 +1481,15 @@ target_variants(struct cctx *ctx, struct cchain *cc, size_t i,
         }
         break;
 
-    case IPT_T_DNAT:
-        put_dnat(ctx, &variant_add(vs)->actions, family, cr->rule->proto, t,
+    case IPT_T_DNAT: {
+        bool identity = dnat_identity_variants(family, t, base, vs);
+
+        v = variant_add(vs);
+        v->fallback = identity;
+        put_dnat(ctx, &v->actions, family, cr->rule->proto, t,
                  &t->addr_min, &t->addr_max);
         break;
+    }
 
     case IPT_T_REDIRECT:
     case IPT_T_MASQUERADE: {

@@ -23,7 +23,8 @@ SYSTEM_TESTSUITE_AT = \
 	tests/system-netfilter.at \
 	tests/system-bench.at \
 	tests/system-flood.at \
-	tests/system-datapath.at
+	tests/system-datapath.at \
+	tests/system-iptables.at
 EXTRA_DIST += $(SYSTEM_TESTSUITE_AT) $(SYSTEM_TESTSUITE)
 
 $(SYSTEM_TESTSUITE): $(SYSTEM_TESTSUITE_AT) tests/ctdp-macros.at \
