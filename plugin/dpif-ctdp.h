@@ -39,7 +39,8 @@
  *   4. dp->upcall_rwlock (read side, held around an upcall and the flow
  *      installation that follows it)
  *   5. dp->flows.mutex (megaflow cache writers)
- *   6. locks private to the conntrack engine
+ *   6. dp->persist.mutex (saving and restoring the connection table)
+ *   7. locks private to the conntrack engine
  *
  * Packet processing holds none of 1-3 and reads ports and megaflows under
  * RCU.  Every thread that processes packets is an OVS thread that quiesces
@@ -48,6 +49,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctdp-flow.h"
+#include "ctdp-persist.h"
 #include "ctdp-port.h"
 #include "ctdp-rx.h"
 #include "dpif-provider.h"
@@ -80,14 +82,21 @@ struct ctdp {
     /* Immutable after creation. */
     const struct dpif_class *class;
     char *name;
-    struct ovs_refcount ref_cnt;    /* One per open 'struct dpif_ctdp'. */
-    atomic_flag destroyed;          /* Set by dpif destroy. [atomic] */
+    struct ovs_refcount ref_cnt;    /* One per open 'struct dpif_ctdp',
+                                     * one for the creation until dpif
+                                     * destroy, one per ctdp_find(). */
+
+    /* [ctdp_registry_mutex] */
+    bool destroyed OVS_GUARDED;     /* Deleted by dpif destroy. */
+    unsigned int n_handles OVS_GUARDED; /* Open 'struct dpif_ctdp's. */
 
     struct ctdp_ports ports;        /* Ports (own lock). */
     struct ctdp_rx rx;              /* Rx threads (own lock). */
     struct ctdp_flow_table flows;   /* Megaflow cache (own lock). */
     struct ct *ct;                  /* Connection tracker (thread-safe). */
     struct ctdp_sweeper *sweeper;   /* Expiry thread. */
+    struct ctdp_persist persist;    /* Save at exit, restore at start
+                                     * (own lock). */
 
     /* Zones that have a connection limit of their own (the engine keeps
      * the limits; this set lets dpctl/ct-get-limits list them). */
