@@ -189,7 +189,6 @@ ctdp_create(const struct dpif_class *class, const char *name,
     dp->name = xstrdup(name);
     ovs_refcount_init(&dp->ref_cnt);
     dp->destroyed = false;
-    dp->n_handles = 0;
     ctdp_ports_init(&dp->ports);
     ctdp_flow_table_init(&dp->flows);
     ctdp_counters_init(&dp->counters);
@@ -229,7 +228,6 @@ ctdp_open_handle(struct ctdp *dp)
     struct dpif_ctdp *dpif = xzalloc(sizeof *dpif);
 
     ovs_refcount_ref(&dp->ref_cnt);
-    dp->n_handles++;
     dpif_init(&dpif->dpif, dp->class, dp->name, netflow_id >> 8, netflow_id);
     dpif->dp = dp;
     ctdp_port_cursor_init(&dp->ports, &dpif->port_cursor);
@@ -314,11 +312,14 @@ ctdp_names(struct sset *names)
     ovs_mutex_unlock(&ctdp_registry_mutex);
 }
 
-/* The last handle of a datapath that was not deleted is closing: in
- * ovs-vswitchd that is "ovs-appctl exit" without --cleanup, which leaves
- * the datapath behind.  Stops the rx threads, so that no packet changes
- * the table any more (the caller's ofproto is gone and with it every
- * other source of packets), and saves the table if configured. */
+/* The handle through which ofproto received upcalls (its dpif backer) is
+ * closing and the datapath was not deleted: in ovs-vswitchd that happens
+ * only at "ovs-appctl exit" without --cleanup, which leaves the datapath
+ * behind.  (Handles opened by dpctl commands never register upcalls; a
+ * datapath created by dpctl/add-dp outlives them with its rx threads.)
+ * Stops the rx threads, so that no packet changes the table any more
+ * (ofproto is gone and with it every other source of packets), and saves
+ * the table if configured. */
 static void
 ctdp_left_behind(struct ctdp *dp)
 {
@@ -334,8 +335,7 @@ dpif_ctdp_close(struct dpif *dpif_)
     bool left_behind;
 
     ovs_mutex_lock(&ctdp_registry_mutex);
-    ovs_assert(dp->n_handles > 0);
-    left_behind = !--dp->n_handles && !dp->destroyed;
+    left_behind = dpif->upcall_owner && !dp->destroyed;
     ovs_mutex_unlock(&ctdp_registry_mutex);
 
     if (left_behind) {
@@ -925,6 +925,9 @@ dpif_ctdp_register_upcall_cb(struct dpif *dpif, upcall_callback *cb,
 
     dp->upcall_aux = aux;
     dp->upcall_cb = cb;
+    if (cb) {
+        dpif_ctdp_cast(dpif)->upcall_owner = true;
+    }
 }
 
 static void

@@ -86,9 +86,8 @@ struct ctdp {
                                      * one for the creation until dpif
                                      * destroy, one per ctdp_find(). */
 
-    /* [ctdp_registry_mutex] */
-    bool destroyed OVS_GUARDED;     /* Deleted by dpif destroy. */
-    unsigned int n_handles OVS_GUARDED; /* Open 'struct dpif_ctdp's. */
+    bool destroyed OVS_GUARDED;     /* Deleted by dpif destroy.
+                                     * [ctdp_registry_mutex] */
 
     struct ctdp_ports ports;        /* Ports (own lock). */
     struct ctdp_rx rx;              /* Rx threads (own lock). */
@@ -127,6 +126,9 @@ struct dpif_ctdp {
     struct dpif dpif;
     struct ctdp *dp;
     struct ctdp_port_cursor port_cursor;    /* Owner: the handle's user. */
+    bool upcall_owner;              /* Registered an upcall callback, as
+                                     * ofproto's backer does.  Owner: the
+                                     * handle's user. */
 };
 
 extern const struct dpif_class dpif_ctdp_class;
