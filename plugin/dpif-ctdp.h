@@ -23,6 +23,8 @@
  *   ctdp-ct              the ct() action and the dpif ct_* callbacks, and
  *                        the sweeper thread that expires connections.
  *   ctdp-unixctl         ovs-appctl ctdp/... commands.
+ *   ctdp-persist         the connection table kept across a graceful
+ *                        restart (other_config:ctdp-ct-persist).
  *
  * Upcalls follow the userspace-datapath model: the thread that misses in
  * the megaflow cache calls ofproto's registered upcall callback directly,
