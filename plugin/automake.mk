@@ -13,6 +13,8 @@ plugin_libctdp_la_SOURCES = \
 	plugin/ctdp-exec.h \
 	plugin/ctdp-flow.c \
 	plugin/ctdp-flow.h \
+	plugin/ctdp-persist.c \
+	plugin/ctdp-persist.h \
 	plugin/ctdp-port.c \
 	plugin/ctdp-port.h \
 	plugin/ctdp-rx.c \

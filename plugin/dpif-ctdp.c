@@ -161,6 +161,7 @@ ctdp_free(struct ctdp *dp)
 
     ctdp_sweeper_destroy(dp->sweeper);
     ctdp_flow_table_destroy(&dp->flows);
+    ctdp_persist_destroy(&dp->persist);
     ct_destroy(dp->ct);
     ctdp_ports_destroy(&dp->ports);
     ovs_mutex_lock(&dp->ct_mutex);
@@ -187,13 +188,14 @@ ctdp_create(const struct dpif_class *class, const char *name,
     dp->class = class;
     dp->name = xstrdup(name);
     ovs_refcount_init(&dp->ref_cnt);
-    atomic_flag_clear(&dp->destroyed);
+    dp->destroyed = false;
     ctdp_ports_init(&dp->ports);
     ctdp_flow_table_init(&dp->flows);
     ctdp_counters_init(&dp->counters);
     ovs_rwlock_init(&dp->upcall_rwlock);
     ctdp_upcall_disable__(dp);
     dp->ct = ct_create(&ct_config);
+    ctdp_persist_init(&dp->persist, name);
     ovs_mutex_init(&dp->ct_mutex);
     ovs_mutex_lock(&dp->ct_mutex);
     dp->zone_limited = bitmap_allocate(UINT16_MAX + 1);
@@ -220,6 +222,7 @@ ctdp_create(const struct dpif_class *class, const char *name,
 
 static struct dpif *
 ctdp_open_handle(struct ctdp *dp)
+    OVS_REQUIRES(ctdp_registry_mutex)
 {
     uint16_t netflow_id = hash_string(dp->name, 0);
     struct dpif_ctdp *dpif = xzalloc(sizeof *dpif);
@@ -309,12 +312,36 @@ ctdp_names(struct sset *names)
     ovs_mutex_unlock(&ctdp_registry_mutex);
 }
 
+/* The handle through which ofproto received upcalls (its dpif backer) is
+ * closing and the datapath was not deleted: in ovs-vswitchd that happens
+ * only at "ovs-appctl exit" without --cleanup, which leaves the datapath
+ * behind.  (Handles opened by dpctl commands never register upcalls; a
+ * datapath created by dpctl/add-dp outlives them with its rx threads.)
+ * Stops the rx threads, so that no packet changes the table any more
+ * (ofproto is gone and with it every other source of packets), and saves
+ * the table if configured. */
+static void
+ctdp_left_behind(struct ctdp *dp)
+{
+    ctdp_rx_set_n_threads(&dp->rx, 0);
+    ctdp_persist_save(&dp->persist, dp->name, dp->ct);
+}
+
 static void
 dpif_ctdp_close(struct dpif *dpif_)
 {
     struct dpif_ctdp *dpif = dpif_ctdp_cast(dpif_);
+    struct ctdp *dp = dpif->dp;
+    bool left_behind;
 
-    ctdp_unref__(dpif->dp);
+    ovs_mutex_lock(&ctdp_registry_mutex);
+    left_behind = dpif->upcall_owner && !dp->destroyed;
+    ovs_mutex_unlock(&ctdp_registry_mutex);
+
+    if (left_behind) {
+        ctdp_left_behind(dp);
+    }
+    ctdp_unref__(dp);
     free(dpif);
 }
 
@@ -325,9 +352,12 @@ dpif_ctdp_destroy(struct dpif *dpif)
 
     /* Drop the reference the datapath was created with; the handles'
      * references keep it alive until they close. */
-    if (!atomic_flag_test_and_set(&dp->destroyed)) {
+    ovs_mutex_lock(&ctdp_registry_mutex);
+    if (!dp->destroyed) {
+        dp->destroyed = true;
         ovs_assert(ovs_refcount_unref_relaxed(&dp->ref_cnt) > 1);
     }
+    ovs_mutex_unlock(&ctdp_registry_mutex);
     return 0;
 }
 
@@ -383,6 +413,7 @@ dpif_ctdp_set_config(struct dpif *dpif, const struct smap *other_config)
                   n ? "" : ", ports polled by the main loop");
         ctdp_rx_set_n_threads(&dp->rx, n);
     }
+    ctdp_persist_configure(&dp->persist, dp->name, dp->ct, other_config);
     return 0;
 }
 
@@ -894,6 +925,9 @@ dpif_ctdp_register_upcall_cb(struct dpif *dpif, upcall_callback *cb,
 
     dp->upcall_aux = aux;
     dp->upcall_cb = cb;
+    if (cb) {
+        dpif_ctdp_cast(dpif)->upcall_owner = true;
+    }
 }
 
 static void

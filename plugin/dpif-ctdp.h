@@ -23,6 +23,8 @@
  *   ctdp-ct              the ct() action and the dpif ct_* callbacks, and
  *                        the sweeper thread that expires connections.
  *   ctdp-unixctl         ovs-appctl ctdp/... commands.
+ *   ctdp-persist         the connection table kept across a graceful
+ *                        restart (other_config:ctdp-ct-persist).
  *
  * Upcalls follow the userspace-datapath model: the thread that misses in
  * the megaflow cache calls ofproto's registered upcall callback directly,
@@ -39,7 +41,8 @@
  *   4. dp->upcall_rwlock (read side, held around an upcall and the flow
  *      installation that follows it)
  *   5. dp->flows.mutex (megaflow cache writers)
- *   6. locks private to the conntrack engine
+ *   6. dp->persist.mutex (saving and restoring the connection table)
+ *   7. locks private to the conntrack engine
  *
  * Packet processing holds none of 1-3 and reads ports and megaflows under
  * RCU.  Every thread that processes packets is an OVS thread that quiesces
@@ -48,6 +51,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctdp-flow.h"
+#include "ctdp-persist.h"
 #include "ctdp-port.h"
 #include "ctdp-rx.h"
 #include "dpif-provider.h"
@@ -80,14 +84,20 @@ struct ctdp {
     /* Immutable after creation. */
     const struct dpif_class *class;
     char *name;
-    struct ovs_refcount ref_cnt;    /* One per open 'struct dpif_ctdp'. */
-    atomic_flag destroyed;          /* Set by dpif destroy. [atomic] */
+    struct ovs_refcount ref_cnt;    /* One per open 'struct dpif_ctdp',
+                                     * one for the creation until dpif
+                                     * destroy, one per ctdp_find(). */
+
+    bool destroyed OVS_GUARDED;     /* Deleted by dpif destroy.
+                                     * [ctdp_registry_mutex] */
 
     struct ctdp_ports ports;        /* Ports (own lock). */
     struct ctdp_rx rx;              /* Rx threads (own lock). */
     struct ctdp_flow_table flows;   /* Megaflow cache (own lock). */
     struct ct *ct;                  /* Connection tracker (thread-safe). */
     struct ctdp_sweeper *sweeper;   /* Expiry thread. */
+    struct ctdp_persist persist;    /* Save at exit, restore at start
+                                     * (own lock). */
 
     /* Zones that have a connection limit of their own (the engine keeps
      * the limits; this set lets dpctl/ct-get-limits list them). */
@@ -118,6 +128,9 @@ struct dpif_ctdp {
     struct dpif dpif;
     struct ctdp *dp;
     struct ctdp_port_cursor port_cursor;    /* Owner: the handle's user. */
+    bool upcall_owner;              /* Registered an upcall callback, as
+                                     * ofproto's backer does.  Owner: the
+                                     * handle's user. */
 };
 
 extern const struct dpif_class dpif_ctdp_class;

@@ -35,6 +35,7 @@ TESTSUITE_AT = \
 	tests/ct-persist.at \
 	tests/dpif-ctdp.at \
 	tests/ct-datapath.at \
+	tests/ct-restart.at \
 	tests/ovs-equivalents.at \
 	tests/iptables.at \
 	tests/bench.at
