@@ -59,7 +59,7 @@ tests_ctdp_e2e_gen_LDADD = $(OVS_LIBS)
 EXTRA_DIST += tests/bench-e2e.sh
 
 # Creates namespaces and veths: on a shared machine, run it under the lock
-# that the system tests use, e.g. 'flock /tmp/ctdp-net.lock make bench-e2e'.
+# that the system tests use, e.g. 'flock -o /tmp/ctdp-net.lock make bench-e2e'.
 # BENCH_E2E_FLAGS passes options to the script (--quick, --reps N, ...).
 bench-e2e: tests/ctdp-e2e-gen tests/bin/ovs-vswitchd $(lib_LTLIBRARIES)
 	$(SHELL) '$(srcdir)/tests/bench-e2e.sh' \
