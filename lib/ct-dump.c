@@ -73,14 +73,17 @@ conn_to_entry(const struct ct_conn *c, long long now,
 struct ct_dump *
 ct_dump_start(struct ct *ct, const uint16_t *zone, long long now)
 {
-    struct ct_dump *dump = xzalloc(sizeof *dump);
+    /* Not zeroed: 'buf' (most of the size) is written before it is read. */
+    struct ct_dump *dump = xmalloc(sizeof *dump);
 
     dump->ct = ct;
-    if (zone) {
-        dump->filter_zone = true;
-        dump->zone = *zone;
-    }
+    dump->filter_zone = zone != NULL;
+    dump->zone = zone ? *zone : 0;
     dump->now = now;
+    dump->shard = 0;
+    dump->cursor = 0;
+    dump->done = false;
+    dump->n = dump->pos = 0;
     return dump;
 }
 

@@ -139,9 +139,18 @@ ct_zones_get_limit(const struct ct_zones *z, int32_t zone, uint32_t *limit,
     if (zone == -1) {
         /* The default limit, and the connections of the zones it governs. */
         uint32_t total = 0;
+        uint32_t n_own;
 
         atomic_read_relaxed(&CONST_CAST(struct ct_zones *, z)->default_limit,
                             limit);
+        atomic_read_relaxed(&CONST_CAST(struct ct_zones *, z)->n_own_limits,
+                            &n_own);
+        if (!n_own) {
+            /* The default governs every zone: no walk over 64K slots. */
+            atomic_read_relaxed(&CONST_CAST(struct ct_zones *, z)->n_conns,
+                                count);
+            return;
+        }
         for (int i = 0; i < CT_N_ZONES; i++) {
             uint32_t own, c;
 

@@ -555,17 +555,21 @@ l4_csum_fill(void *l3, bool v6, uint8_t proto, uint8_t *l4, size_t len)
     *field = c;
 }
 
-struct dp_packet *
-fuzz_build(const struct fuzz_tuple *t, const struct fuzz_l4 *l4)
+/* Bytes of 'buf' in fuzz_build_into() that hold L4 headers (the rest is
+ * zero payload, cleared only as far as it is used). */
+#define L4_HDR_AREA 64
+
+void
+fuzz_build_into(struct dp_packet *pkt, const struct fuzz_tuple *t,
+                const struct fuzz_l4 *l4)
 {
     bool v6 = t->l3_type == AF_INET6;
-    uint8_t buf[TCP_HEADER_LEN + 1400];
-    struct dp_packet *pkt;
+    uint8_t buf[L4_HDR_AREA + 1400];
     uint8_t *l4p;
     size_t len;
     void *l3;
 
-    memset(buf, 0, sizeof buf);
+    memset(buf, 0, L4_HDR_AREA);
     switch (t->proto) {
     case IPPROTO_TCP: {
         struct tcp_header *th = (struct tcp_header *) buf;
@@ -613,11 +617,23 @@ fuzz_build(const struct fuzz_tuple *t, const struct fuzz_l4 *l4)
         break;
     }
 
-    pkt = dp_packet_new(ETH_HEADER_LEN + (v6 ? 40 : 20) + len);
+    if (len > L4_HDR_AREA) {
+        memset(buf + L4_HDR_AREA, 0, len - L4_HDR_AREA);
+    }
+
+    dp_packet_clear(pkt);
     l3 = put_l3(pkt, v6, t->src, t->dst, t->proto, len);
     l4p = dp_packet_put(pkt, buf, len);
     l4_csum_fill(l3, v6, t->proto, l4p, len);
     fuzz_reparse(pkt, NULL);
+}
+
+struct dp_packet *
+fuzz_build(const struct fuzz_tuple *t, const struct fuzz_l4 *l4)
+{
+    struct dp_packet *pkt = dp_packet_new(FUZZ_PKT_STUB);
+
+    fuzz_build_into(pkt, t, l4);
     return pkt;
 }
 
@@ -625,17 +641,27 @@ struct dp_packet *
 fuzz_build_icmp_error(const struct dp_packet *inner, const uint8_t *router,
                       size_t quote)
 {
+    struct dp_packet *pkt = dp_packet_new(FUZZ_PKT_STUB);
+
+    fuzz_build_icmp_error_into(pkt, inner, router, quote);
+    return pkt;
+}
+
+void
+fuzz_build_icmp_error_into(struct dp_packet *pkt,
+                           const struct dp_packet *inner,
+                           const uint8_t *router, size_t quote)
+{
     const uint8_t *il3 = dp_packet_l3(inner);
     size_t il3_len = dp_packet_l3_size(inner);
     bool v6 = (il3[0] >> 4) == 6;
     size_t n = MIN(quote, il3_len);
     size_t len = 8 + n;
-    struct dp_packet *pkt = dp_packet_new(ETH_HEADER_LEN + (v6 ? 40 : 20)
-                                          + len);
     const uint8_t *dst = v6 ? il3 + 8 : il3 + 12;   /* Inner source. */
     uint8_t *l4;
     void *l3;
 
+    dp_packet_clear(pkt);
     l3 = put_l3(pkt, v6, router, dst, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP,
                 len);
     l4 = dp_packet_put_zeros(pkt, 8);
@@ -644,7 +670,6 @@ fuzz_build_icmp_error(const struct dp_packet *inner, const uint8_t *router,
     dp_packet_put(pkt, il3, n);
     l4_csum_fill(l3, v6, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, l4, len);
     fuzz_reparse(pkt, NULL);
-    return pkt;
 }
 
 /* Parses the tuple of the IP packet at 'l3' ('len' bytes present, no IPv6
@@ -869,7 +894,9 @@ probe(struct ct *ct, const struct fuzz_conn *c, bool reply, long long now)
     bool v6 = t->l3_type == AF_INET6;
     struct fuzz_l4 l4 = { .tcp_flags = TCP_ACK, .win = 1000,
                           .sctp_chunk = 0, .sctp_vtag = 1 };
-    struct dp_packet *inner, *err;
+    uint64_t inner_stub[FUZZ_PKT_STUB / 8], err_stub[FUZZ_PKT_STUB / 8];
+    struct dp_packet inner_pkt, err_pkt;
+    struct dp_packet *inner = &inner_pkt, *err = &err_pkt;
     struct fuzz_tuple quoted;
     struct ct_exec args = {
         .dl_type = htons(v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP),
@@ -882,8 +909,12 @@ probe(struct ct *ct, const struct fuzz_conn *c, bool reply, long long now)
     /* An error about a packet sent to the tuple's source travels in the
      * tuple's direction. */
     fuzz_tuple_reverse(t, &quoted);
-    inner = fuzz_build(&quoted, &l4);
-    err = fuzz_build_icmp_error(inner, v6 ? router6 : router4, 128);
+    /* Packets on the stack: probes run after every step, and allocating
+     * their packets cost more than the rest of the checks. */
+    dp_packet_use_stub(inner, inner_stub, sizeof inner_stub);
+    dp_packet_use_stub(err, err_stub, sizeof err_stub);
+    fuzz_build_into(inner, &quoted, &l4);
+    fuzz_build_icmp_error_into(err, inner, v6 ? router6 : router4, 128);
     fuzz_exec1(ct, err, &args);
     if (!fuzz_tuple_cmp(&c->orig, &c->reply)) {
         /* A connection to itself (same address and port at both ends,
@@ -904,8 +935,8 @@ probe(struct ct *ct, const struct fuzz_conn *c, bool reply, long long now)
                   fuzz_md_orig_tuple_is(&err->md, &c->orig)
                   ? "" : " and another original tuple");
     }
-    dp_packet_delete(inner);
-    dp_packet_delete(err);
+    dp_packet_uninit(inner);
+    dp_packet_uninit(err);
 }
 
 static int

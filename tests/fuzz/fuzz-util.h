@@ -127,11 +127,24 @@ struct fuzz_l4 {
 struct dp_packet *fuzz_build(const struct fuzz_tuple *t,
                              const struct fuzz_l4 *l4);
 
+/* Room for any packet fuzz_build() or fuzz_build_icmp_error() makes
+ * (Ethernet, IPv6, TCP, 1400 bytes of payload), for callers that keep
+ * packets in stubs of their own. */
+#define FUZZ_PKT_STUB 1536
+
+/* fuzz_build() and fuzz_build_icmp_error() into an existing packet 'pkt',
+ * whose previous contents are discarded. */
+void fuzz_build_into(struct dp_packet *pkt, const struct fuzz_tuple *t,
+                     const struct fuzz_l4 *l4);
+
 /* Builds an ICMP (IPv4) or ICMPv6 error from 'router' quoting the first
  * 'quote' bytes (or all, if fewer) of the L3 packet of 'inner', whose
  * source it is sent to.  'router' is 4 or 16 bytes as 'inner''s family. */
 struct dp_packet *fuzz_build_icmp_error(const struct dp_packet *inner,
                                         const uint8_t *router, size_t quote);
+void fuzz_build_icmp_error_into(struct dp_packet *pkt,
+                                const struct dp_packet *inner,
+                                const uint8_t *router, size_t quote);
 
 /* Extracts the tuple that 'pkt' (built by fuzz_build() or
  * fuzz_build_icmp_error()'s outer header, not an error) carries now, with
