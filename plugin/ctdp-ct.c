@@ -581,6 +581,39 @@ ctdp_ct_get_timeout_policy_name(struct dpif *dpif OVS_UNUSED, uint32_t tp_id,
 }
 
 int
+ctdp_ct_ipf_get_status(struct dpif *dpif OVS_UNUSED,
+                       struct dpif_ipf_status *status)
+{
+    /* Reporting the module as present but off, rather than failing, also
+     * spares "dpctl/ipf-get-status" an error path of Open vSwitch 3.1's
+     * dpctl that returns without closing the datapath it opened. */
+    memset(status, 0, sizeof *status);
+    return 0;
+}
+
+int
+ctdp_ct_ipf_dump_start(struct dpif *dpif OVS_UNUSED,
+                       struct ipf_dump_ctx **ctx)
+{
+    *ctx = NULL;
+    return 0;
+}
+
+int
+ctdp_ct_ipf_dump_next(struct dpif *dpif OVS_UNUSED, void *ctx OVS_UNUSED,
+                      char **dump)
+{
+    *dump = NULL;
+    return EOF;
+}
+
+int
+ctdp_ct_ipf_dump_done(struct dpif *dpif OVS_UNUSED, void *ctx OVS_UNUSED)
+{
+    return 0;
+}
+
+int
 ctdp_ct_get_features(struct dpif *dpif OVS_UNUSED,
                      enum ct_features *features)
 {

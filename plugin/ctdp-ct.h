@@ -90,4 +90,14 @@ int ctdp_ct_get_timeout_policy_name(struct dpif *, uint32_t tp_id,
                                     char **tp_name, bool *is_generic);
 int ctdp_ct_get_features(struct dpif *, enum ct_features *);
 
+/* Fragment reassembly.  ctdp has none (fragments are +inv), so the status
+ * reads "disabled" with every count zero and the list of fragments is
+ * empty; enabling it or tuning it stays unsupported (EOPNOTSUPP). */
+struct dpif_ipf_status;
+struct ipf_dump_ctx;
+int ctdp_ct_ipf_get_status(struct dpif *, struct dpif_ipf_status *);
+int ctdp_ct_ipf_dump_start(struct dpif *, struct ipf_dump_ctx **);
+int ctdp_ct_ipf_dump_next(struct dpif *, void *ctx, char **dump);
+int ctdp_ct_ipf_dump_done(struct dpif *, void *ctx);
+
 #endif /* ctdp-ct.h */
