@@ -12,6 +12,7 @@
 BUILD_ASSERT_DECL(CT_CONN_NAT4_OFS == 88);
 BUILD_ASSERT_DECL(CT_CONN_NAT6_OFS == 112);
 BUILD_ASSERT_DECL(sizeof(union ct_l4) == 24);
+BUILD_ASSERT_DECL(sizeof(struct ct_conn_acct) == 40);
 
 #define CT_ARENA_REGION (2 * 1024 * 1024)
 size_t
@@ -26,6 +27,12 @@ ct_conn_class_size(enum ct_conn_class class)
         return CT_CONN_NAT6_OFS;
     case CT_CLASS_V6_NAT:
         return ROUND_UP(CT_CONN_NAT6_OFS + sizeof(struct ct_conn_nat6), 8);
+    case CT_CLASS_V4_ACCT:
+    case CT_CLASS_V4_NAT_ACCT:
+    case CT_CLASS_V6_ACCT:
+    case CT_CLASS_V6_NAT_ACCT:
+        return (ct_conn_class_size(class - CT_CLASS_V4_ACCT)
+                + sizeof(struct ct_conn_acct));
     case CT_N_CLASSES:
     default:
         OVS_NOT_REACHED();
@@ -33,10 +40,12 @@ ct_conn_class_size(enum ct_conn_class class)
 }
 
 enum ct_conn_class
-ct_conn_class_of(bool v6, bool reply_node)
+ct_conn_class_of(bool v6, bool reply_node, bool acct)
 {
-    return (v6 ? (reply_node ? CT_CLASS_V6_NAT : CT_CLASS_V6)
-               : (reply_node ? CT_CLASS_V4_NAT : CT_CLASS_V4));
+    enum ct_conn_class c = (v6 ? (reply_node ? CT_CLASS_V6_NAT : CT_CLASS_V6)
+                               : (reply_node ? CT_CLASS_V4_NAT : CT_CLASS_V4));
+
+    return acct ? c + CT_CLASS_V4_ACCT : c;
 }
 
 void

@@ -19,6 +19,10 @@
  *     IPv6         112    header (68) + IPv6 original tuple (40)
  *     IPv6 + NAT   168    ... + reply node (16) + IPv6 reply tuple (40)
  *
+ * and, when accounting was on as the connection was created (ct_set_acct()),
+ * the same four followed by 'struct ct_conn_acct' (40 bytes: 128, 160, 152,
+ * 208).
+ *
  * The header starts with the hash-table node of the original tuple.  A
  * connection whose reply tuple is the reverse of its original tuple (every
  * connection without address or port translation) has no second node: the
@@ -28,9 +32,10 @@
  *
  * Nothing is allocated per connection besides the slab object: labels, which
  * most connections never get, live out of line and are allocated only when a
- * non-zero label is set; there are no packet or byte counters and no
- * timestamps (Open vSwitch 3.1's userspace conntrack reports none either), and
- * no mutex: the multi-field L4 updates (TCP windows, SCTP tags) take a
+ * non-zero label is set; packet and byte counters and the creation time are
+ * an opt-in extension, as Linux's nf_conntrack_acct is (Open vSwitch 3.1's
+ * userspace conntrack keeps none), so that a table without them pays
+ * nothing; and there is no mutex: the multi-field L4 updates (TCP windows, SCTP tags) take a
  * one-byte spinlock held for a few dozen instructions, the simple UDP/ICMP
  * state machines use atomic compare-and-swap on the 'status' byte (and only
  * when the state changes), and the fields read on every packet
@@ -122,6 +127,7 @@ enum {
     CT_CONN_V6 = 1 << 0,          /* IPv6 tuples. */
     CT_CONN_REPLY_NODE = 1 << 1,  /* Has the NAT extension and a reply node
                                    * (reply tuple != reverse of original). */
+    CT_CONN_ACCT = 1 << 2,        /* Has 'struct ct_conn_acct' at the end. */
 };
 
 /* 'status' bits (atomic). */
@@ -171,16 +177,28 @@ struct ct_conn_nat6 {
 #define CT_CONN_NAT6_OFS ROUND_UP(offsetof(struct ct_conn, orig) \
                                   + sizeof(struct ct_tuple6), 8)
 
+/* The accounting extension: [A] counters, indexed by direction (0:
+ * original, 1: reply), and [I] the time_msec() of creation. */
+struct ct_conn_acct {
+    atomic_uint64_t packets[2];
+    atomic_uint64_t bytes[2];
+    long long created;
+};
+
 enum ct_conn_class {
     CT_CLASS_V4,
     CT_CLASS_V4_NAT,
     CT_CLASS_V6,
     CT_CLASS_V6_NAT,
+    CT_CLASS_V4_ACCT,             /* The four above, in the same order, */
+    CT_CLASS_V4_NAT_ACCT,         /* with the accounting extension. */
+    CT_CLASS_V6_ACCT,
+    CT_CLASS_V6_NAT_ACCT,
     CT_N_CLASSES
 };
 
 size_t ct_conn_class_size(enum ct_conn_class);
-enum ct_conn_class ct_conn_class_of(bool v6, bool reply_node);
+enum ct_conn_class ct_conn_class_of(bool v6, bool reply_node, bool acct);
 
 static inline bool
 ct_conn_is_v6(const struct ct_conn *c)
@@ -192,6 +210,43 @@ static inline bool
 ct_conn_has_reply_node(const struct ct_conn *c)
 {
     return c->flags & CT_CONN_REPLY_NODE;
+}
+
+static inline bool
+ct_conn_has_acct(const struct ct_conn *c)
+{
+    return c->flags & CT_CONN_ACCT;
+}
+
+static inline enum ct_conn_class
+ct_conn_class(const struct ct_conn *c)
+{
+    return ct_conn_class_of(ct_conn_is_v6(c), ct_conn_has_reply_node(c),
+                            ct_conn_has_acct(c));
+}
+
+/* The accounting extension of 'c', which must have one. */
+static inline struct ct_conn_acct *
+ct_conn_acct(const struct ct_conn *c)
+{
+    size_t ofs = ct_conn_class_size(ct_conn_class_of(ct_conn_is_v6(c),
+                                                     ct_conn_has_reply_node(c),
+                                                     false));
+
+    return (struct ct_conn_acct *) ((char *) CONST_CAST(struct ct_conn *, c)
+                                    + ofs);
+}
+
+/* Counts a packet of 'bytes' bytes in direction 'reply' of 'c', which must
+ * have the accounting extension. */
+static inline void
+ct_conn_account(struct ct_conn *c, bool reply, uint32_t bytes)
+{
+    struct ct_conn_acct *a = ct_conn_acct(c);
+    uint64_t orig;
+
+    atomic_add_relaxed(&a->packets[reply], 1, &orig);
+    atomic_add_relaxed(&a->bytes[reply], bytes, &orig);
 }
 
 static inline struct ct_node *

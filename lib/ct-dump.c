@@ -26,6 +26,7 @@
 #include "ct-dpif.h"
 #include "ct-l4.h"
 #include "ct-private.h"
+#include "timeval.h"
 #include "util.h"
 
 #define CT_DUMP_CHUNK 32
@@ -35,6 +36,7 @@ struct ct_dump {
     bool filter_zone;
     uint16_t zone;
     long long now;
+    long long wall_ofs;         /* time_wall_msec() - 'now' at the start. */
     unsigned int shard;         /* Shard being walked. */
     uint32_t cursor;            /* ct_shard_scan() cursor in 'shard'. */
     bool done;
@@ -43,7 +45,7 @@ struct ct_dump {
 };
 
 static void
-conn_to_entry(const struct ct_conn *c, long long now,
+conn_to_entry(const struct ct_conn *c, long long now, long long wall_ofs,
               struct ct_dpif_entry *e)
 {
     long long exp = ct_conn_expiration(c);
@@ -68,6 +70,16 @@ conn_to_entry(const struct ct_conn *c, long long now,
     }
     ct_l4_protoinfo(CONST_CAST(struct ct_conn *, c), ct_l4_kind_of_conn(c),
                     &e->protoinfo);
+    if (ct_conn_has_acct(c)) {
+        struct ct_conn_acct *a = ct_conn_acct(c);
+        long long start_ms = a->created + wall_ofs;
+
+        atomic_read_relaxed(&a->packets[0], &e->counters_orig.packets);
+        atomic_read_relaxed(&a->bytes[0], &e->counters_orig.bytes);
+        atomic_read_relaxed(&a->packets[1], &e->counters_reply.packets);
+        atomic_read_relaxed(&a->bytes[1], &e->counters_reply.bytes);
+        e->timestamp.start = start_ms > 0 ? start_ms * UINT64_C(1000000) : 0;
+    }
 }
 
 struct ct_dump *
@@ -80,6 +92,7 @@ ct_dump_start(struct ct *ct, const uint16_t *zone, long long now)
     dump->filter_zone = zone != NULL;
     dump->zone = zone ? *zone : 0;
     dump->now = now;
+    dump->wall_ofs = time_wall_msec() - now;
     dump->shard = 0;
     dump->cursor = 0;
     dump->done = false;
@@ -115,7 +128,8 @@ dump_refill(struct ct_dump *dump)
                 || (dump->filter_zone && ct_conn_zone(c) != dump->zone)) {
                 continue;
             }
-            conn_to_entry(c, dump->now, &dump->buf[dump->n++]);
+            conn_to_entry(c, dump->now, dump->wall_ofs,
+                          &dump->buf[dump->n++]);
         }
         if (!dump->cursor && ++dump->shard >= ct->n_shards) {
             dump->done = true;

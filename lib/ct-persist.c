@@ -638,6 +638,7 @@ insert_rec(struct ct *ct, const struct ctp_rec *r, long long now)
     struct ct_shard *a, *b;
     uint32_t hash, rhash, n;
     struct ct_conn *conn;
+    bool acct;
 
     if (ct_zones_admit(&ct->zones, r->zone) != CT_ADMIT_OK) {
         return REFUSED_LIMIT;
@@ -665,9 +666,16 @@ insert_rec(struct ct *ct, const struct ctp_rec *r, long long now)
         return REFUSED_CLASH;
     }
 
-    conn = ct_shard_alloc(a, ct_conn_class_of(r->orig.v6, !identity));
+    atomic_read_relaxed(&ct->acct, &acct);
+    conn = ct_shard_alloc(a, ct_conn_class_of(r->orig.v6, !identity, acct));
     conn->node.conn_ofs = 0;
-    conn->flags = r->orig.v6 ? CT_CONN_V6 : 0;
+    conn->flags = ((r->orig.v6 ? CT_CONN_V6 : 0)
+                   | (identity ? 0 : CT_CONN_REPLY_NODE)
+                   | (acct ? CT_CONN_ACCT : 0));
+    if (acct) {
+        /* Counters are not saved: a restored connection counts afresh. */
+        ct_conn_acct(conn)->created = now;
+    }
     if (r->orig.v6) {
         conn->orig.t6 = r->orig.t6;
     } else {
@@ -691,7 +699,6 @@ insert_rec(struct ct *ct, const struct ctp_rec *r, long long now)
     if (!identity) {
         struct ct_node *node = ct_conn_reply_node(conn);
 
-        conn->flags |= CT_CONN_REPLY_NODE;
         node->conn_ofs = (char *) node - (char *) conn;
         if (r->reply.v6) {
             ((struct ct_conn_nat6 *) node)->reply = r->reply.t6;

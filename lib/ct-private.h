@@ -58,6 +58,7 @@ struct ct {
     struct ct_zones zones;          /* Atomics. */
     struct ct_timeouts timeouts;    /* Own mutex + RCU. */
     atomic_bool tcp_seq_chk;
+    atomic_bool acct;               /* New connections keep counters. */
     atomic_bool labels_used;        /* A label was ever set (ct_destroy()
                                      * then frees them one by one). */
 

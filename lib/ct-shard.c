@@ -393,11 +393,6 @@ ct_shard_alloc(struct ct_shard *shard, enum ct_conn_class class)
     return c;
 }
 
-static enum ct_conn_class
-conn_class(const struct ct_conn *c)
-{
-    return ct_conn_class_of(ct_conn_is_v6(c), ct_conn_has_reply_node(c));
-}
 
 static void
 retire_reclaim(struct ct_retire *r)
@@ -409,7 +404,7 @@ retire_reclaim(struct ct_retire *r)
         struct ct_conn *c = r->conns[i];
 
         ct_conn_release(c);
-        ct_slab_free(&shard->slabs[conn_class(c)], c);
+        ct_slab_free(&shard->slabs[ct_conn_class(c)], c);
     }
     ovs_mutex_unlock(&shard->mutex);
     /* Last access to the shard: ct_destroy() waits for this count. */

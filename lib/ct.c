@@ -99,6 +99,7 @@ ct_create(const struct ct_config *cfg)
     ct_zones_init(&ct->zones, max_conns);
     ct_timeouts_init(&ct->timeouts, ct->hash_basis);
     atomic_init(&ct->tcp_seq_chk, true);
+    atomic_init(&ct->acct, false);
     atomic_init(&ct->labels_used, false);
     for (size_t i = 0; i < CT_NAT_HINTS; i++) {
         atomic_init(&ct->nat_hints[i], 0);
@@ -259,14 +260,24 @@ ct_conn_remove(struct ct *ct, struct ct_conn *conn)
     return removed;
 }
 
+/* 'conn' comes zeroed from ct_shard_alloc(), of a class with the
+ * accounting extension if 'acct' and with the NAT extension if
+ * 'reply_node' (which conn_set_reply() fills in). */
 static void
 conn_init(struct ct *ct, struct ct_conn *conn, const struct ct_pkt *p,
-          const struct ct_exec *args, enum ct_l4_kind kind)
+          const struct ct_exec *args, enum ct_l4_kind kind, bool reply_node,
+          bool acct)
 {
     int attr;
 
     conn->node.conn_ofs = 0;
-    conn->flags = p->key.v6 ? CT_CONN_V6 : 0;
+    conn->flags = ((p->key.v6 ? CT_CONN_V6 : 0)
+                   | (reply_node ? CT_CONN_REPLY_NODE : 0)
+                   | (acct ? CT_CONN_ACCT : 0));
+    if (acct) {
+        /* (The extension's place depends on the flags above.) */
+        ct_conn_acct(conn)->created = args->now;
+    }
     if (p->key.v6) {
         conn->orig.t6 = p->key.t6;
     } else {
@@ -287,7 +298,6 @@ conn_set_reply(struct ct_conn *conn, const struct ct_key *reply)
 {
     struct ct_node *node = ct_conn_reply_node(conn);
 
-    conn->flags |= CT_CONN_REPLY_NODE;
     node->conn_ofs = (char *) node - (char *) conn;
     if (reply->v6) {
         ((struct ct_conn_nat6 *) node)->reply = reply->t6;
@@ -457,6 +467,28 @@ lookup_orig_tuple(struct ct *ct, const struct dp_packet *pkt,
     return lookup(ct, &k, &rk, hash, now, &reply);
 }
 
+/* Accounting: counts 'p', a packet of 'conn' in direction 'reply', if
+ * 'conn' keeps counters.  Bytes are the IP datagram's own length (validated
+ * by ct_tuple_extract()), without link-layer padding. */
+static inline void
+account(struct ct_conn *conn, bool reply, const struct ct_pkt *p)
+{
+    if (OVS_UNLIKELY(ct_conn_has_acct(conn))) {
+        uint32_t len;
+
+        if (p->key.v6) {
+            const struct ovs_16aligned_ip6_hdr *ip6 = p->l3;
+
+            len = IPV6_HEADER_LEN + ntohs(ip6->ip6_ctlun.ip6_un1.ip6_un1_plen);
+        } else {
+            const struct ip_header *ip = p->l3;
+
+            len = ntohs(ip->ip_tot_len);
+        }
+        ct_conn_account(conn, reply, len);
+    }
+}
+
 /* State update of a known connection.  Returns true if the packet must be
  * tracked as a new connection instead. */
 static bool
@@ -502,6 +534,7 @@ update_state(struct ct *ct, struct dp_packet *pkt, const struct ct_pkt *p,
     }
     ct_conn_set_expiration(conn, args->now
                            + ct_timeout_ms(&ct->timeouts, conn->tp_id, attr));
+    account(conn, reply, p);
     return false;
 }
 
@@ -513,6 +546,7 @@ struct commit_ctx {
     const struct ct_exec *args;
     enum ct_l4_kind kind;
     struct ct_shard *shard;         /* Of the original tuple. */
+    bool acct;                      /* With the accounting extension. */
     struct ct_conn *conn;           /* Result. */
     bool orig_race;                 /* The original tuple got taken. */
 };
@@ -553,8 +587,8 @@ insert_plain(struct commit_ctx *cc)
         COVERAGE_INC(ct_tuple_clash);
         return NULL;
     }
-    conn = ct_shard_alloc(a, ct_conn_class_of(p->key.v6, false));
-    conn_init(cc->ct, conn, p, cc->args, cc->kind);
+    conn = ct_shard_alloc(a, ct_conn_class_of(p->key.v6, false, cc->acct));
+    conn_init(cc->ct, conn, p, cc->args, cc->kind, false, cc->acct);
     ct_shard_insert(a, &conn->node, p->hash);
     shard_count_conn(a);
     ovs_mutex_unlock(&a->mutex);
@@ -612,8 +646,9 @@ nat_try(void *cc_, const struct ct_key *reply)
         ct_shard_unlock2(a, b);
         reap(ct, expired);
     }
-    conn = ct_shard_alloc(a, ct_conn_class_of(p->key.v6, !identity));
-    conn_init(ct, conn, p, cc->args, cc->kind);
+    conn = ct_shard_alloc(a, ct_conn_class_of(p->key.v6, !identity,
+                                              cc->acct));
+    conn_init(ct, conn, p, cc->args, cc->kind, !identity, cc->acct);
     conn->nat_action = (cc->args->nat->flags & CT_NAT_SRC
                         ? CT_NAT_SRC : CT_NAT_DST);
     if (!identity) {
@@ -670,6 +705,7 @@ conn_commit(struct ct *ct, struct dp_packet *pkt, const struct ct_pkt *p,
     if (!admit(ct, cc.shard, args->zone, args->now)) {
         return NULL;
     }
+    atomic_read_relaxed(&ct->acct, &cc.acct);
 
     if (!ct_nat_spec_binds(args->nat)) {
         conn = insert_plain(&cc);
@@ -702,6 +738,7 @@ conn_commit(struct ct *ct, struct dp_packet *pkt, const struct ct_pkt *p,
         COVERAGE_INC(ct_insert_race);
     } else {
         ct_count(ct, cc.shard, CT_CTR_NEW, 1);
+        account(conn, false, p);
     }
     return conn;
 }
@@ -1076,6 +1113,21 @@ ct_zone_limit_get(const struct ct *ct, int32_t zone, uint32_t *limit,
                   uint32_t *count)
 {
     ct_zones_get_limit(&ct->zones, zone, limit, count);
+}
+
+void
+ct_set_acct(struct ct *ct, bool enabled)
+{
+    atomic_store_relaxed(&ct->acct, enabled);
+}
+
+bool
+ct_get_acct(const struct ct *ct)
+{
+    bool enabled;
+
+    atomic_read_relaxed(&CONST_CAST(struct ct *, ct)->acct, &enabled);
+    return enabled;
 }
 
 void

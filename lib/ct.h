@@ -147,6 +147,21 @@ void ct_zone_limit_get(const struct ct *, int32_t zone,
 void ct_set_tcp_seq_chk(struct ct *, bool enabled);
 bool ct_get_tcp_seq_chk(const struct ct *);
 
+/* Per-connection accounting (off by default, like Linux's nf_conntrack_acct
+ * and nf_conntrack_timestamp together).  Connections created while it is on
+ * count the packets and bytes that pass their tracking in each direction
+ * (bytes: the IP datagram, header included, without link-layer framing or
+ * padding, as Linux counts them), and keep their creation time; a dump
+ * reports both in 'counters_orig', 'counters_reply' and 'timestamp.start'
+ * (wall-clock nanoseconds).  Switching it affects only connections created
+ * afterwards.  Not counted: packets found invalid, ICMP errors related to a
+ * connection, and a second ct() in the same zone that reuses the lookup of
+ * the first (the kernel datapath also tracks such a packet once).  A
+ * connection restored from a file starts counting from zero, created at
+ * the restore, if accounting is on then. */
+void ct_set_acct(struct ct *, bool enabled);
+bool ct_get_acct(const struct ct *);
+
 /* Timeout policies.  A policy applies to connections created by a ct()
  * action whose 'tp_id' names it; attributes absent from 'present' keep
  * their default.  Defaults equal OVS 3.1's. */

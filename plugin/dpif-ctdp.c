@@ -392,6 +392,36 @@ dpif_ctdp_get_stats(const struct dpif *dpif, struct dpif_dp_stats *stats)
     return 0;
 }
 
+/* other_config:ctdp-ct-acct: per-connection packet and byte counters and
+ * creation times, for connections created from now on (ct_set_acct()).
+ * Absent means off; a value other than "true" or "false" is reported and
+ * leaves the setting as it was. */
+static void
+ctdp_set_acct(struct ctdp *dp, const struct smap *other_config)
+{
+    const char *value = smap_get(other_config, "ctdp-ct-acct");
+    bool enabled;
+
+    if (!value || !strcasecmp(value, "false")) {
+        enabled = false;
+    } else if (!strcasecmp(value, "true")) {
+        enabled = true;
+    } else {
+        static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+        VLOG_WARN_RL(&rl, "%s: other_config:ctdp-ct-acct=%s is not true or "
+                     "false; connection accounting stays %s", dp->name,
+                     value, ct_get_acct(dp->ct) ? "on" : "off");
+        return;
+    }
+    if (enabled != ct_get_acct(dp->ct)) {
+        VLOG_INFO("%s: connection accounting %s", dp->name,
+                  enabled ? "on for new connections" : "off for new "
+                  "connections");
+        ct_set_acct(dp->ct, enabled);
+    }
+}
+
 static int
 dpif_ctdp_set_config(struct dpif *dpif, const struct smap *other_config)
 {
@@ -413,6 +443,7 @@ dpif_ctdp_set_config(struct dpif *dpif, const struct smap *other_config)
                   n ? "" : ", ports polled by the main loop");
         ctdp_rx_set_n_threads(&dp->rx, n);
     }
+    ctdp_set_acct(dp, other_config);
     ctdp_persist_configure(&dp->persist, dp->name, dp->ct, other_config);
     return 0;
 }

@@ -543,6 +543,174 @@ test_timeout_policy(void)
     ct_destroy(ct);
 }
 
+/* Per-connection accounting. */
+
+/* The dump entry of the connection of 'zone' whose original source port is
+ * 'sport' (there must be exactly one). */
+static struct ct_dpif_entry
+acct_entry(struct ct *ct, uint16_t zone, uint16_t sport, long long now)
+{
+    struct ct_dump *dump = ct_dump_start(ct, &zone, now);
+    struct ct_dpif_entry e, found;
+    int n = 0;
+
+    memset(&found, 0, sizeof found);
+    while (!ct_dump_next(dump, &e)) {
+        if (ntohs(e.tuple_orig.src_port) == sport) {
+            found = e;
+            n++;
+        }
+        ct_dpif_entry_uninit(&e);
+    }
+    ct_dump_done(dump);
+    CT_ASSERT_EQ(n, 1);
+    return found;
+}
+
+static void
+assert_counters(const struct ct_dpif_entry *e, uint64_t op, uint64_t ob,
+                uint64_t rp, uint64_t rb)
+{
+    CT_ASSERT_EQ(e->counters_orig.packets, op);
+    CT_ASSERT_EQ(e->counters_orig.bytes, ob);
+    CT_ASSERT_EQ(e->counters_reply.packets, rp);
+    CT_ASSERT_EQ(e->counters_reply.bytes, rb);
+}
+
+/* Sends 'pkt' with 'args', expects 'state', frees it. */
+static void
+acct_send(struct ct *ct, struct dp_packet *pkt, const struct ct_exec *args,
+          uint8_t state)
+{
+    CT_ASSERT_EQ(ctt_exec1(ct, pkt, args), state);
+    dp_packet_delete(pkt);
+}
+
+static void
+test_acct(void)
+{
+    /* IP datagram lengths, worked out from the headers: IPv4 20 + UDP 8 +
+     * the 8 bytes of payload of ctt_udp4(); IPv6 40 + UDP 8 + 8; IPv4 20 +
+     * TCP 20 + 100 bytes of payload. */
+    enum { UDP4 = 36, UDP6 = 56, TCP4_100 = 140 };
+    struct ct *ct = ct_create(NULL);
+    struct ct_exec c = ctt_args(1, true, 1000);
+    struct ct_exec a = ctt_args(1, false, 1000);
+    struct ct_exec c6 = c, a6 = a;
+    struct ct_nat_spec snat = {
+        .flags = CT_NAT_SRC,
+        .min_addr.ipv4 = htonl(0xc0000201),     /* 192.0.2.1 */
+        .max_addr.ipv4 = htonl(0xc0000201),
+    };
+    struct ct_exec cn = ctt_args(2, true, 1000);
+    struct ct_exec an = ctt_args(2, false, 1000);
+    struct dp_packet *pkt, *inner;
+    struct ct_dpif_entry e;
+    long long wall;
+
+    c6.dl_type = a6.dl_type = htons(ETH_TYPE_IPV6);
+    cn.nat = an.nat = &snat;
+
+    /* The extension's size: the layout table of lib/ct-conn.h. */
+    CT_ASSERT_EQ(ct_conn_class_size(CT_CLASS_V4_ACCT), 128);
+    CT_ASSERT_EQ(ct_conn_class_size(CT_CLASS_V4_NAT_ACCT), 160);
+    CT_ASSERT_EQ(ct_conn_class_size(CT_CLASS_V6_ACCT), 152);
+    CT_ASSERT_EQ(ct_conn_class_size(CT_CLASS_V6_NAT_ACCT), 208);
+
+    /* Off by default: no counters, no timestamp, even after traffic. */
+    CT_ASSERT(!ct_get_acct(ct));
+    acct_send(ct, ctt_udp4("10.0.0.1", "10.0.0.2", 1000, 53), &c, TRK | NEW);
+    acct_send(ct, ctt_udp4("10.0.0.2", "10.0.0.1", 53, 1000), &a,
+              TRK | EST | RPL);
+    e = acct_entry(ct, 1, 1000, 1000);
+    assert_counters(&e, 0, 0, 0, 0);
+    CT_ASSERT_EQ(e.timestamp.start, 0);
+
+    ct_set_acct(ct, true);
+    CT_ASSERT(ct_get_acct(ct));
+
+    /* IPv4 UDP: two packets out (the first commits), one back. */
+    acct_send(ct, ctt_udp4("10.0.0.1", "10.0.0.2", 1001, 53), &c, TRK | NEW);
+    a.now = 1500;
+    acct_send(ct, ctt_udp4("10.0.0.1", "10.0.0.2", 1001, 53), &a, TRK | NEW);
+    acct_send(ct, ctt_udp4("10.0.0.2", "10.0.0.1", 53, 1001), &a,
+              TRK | EST | RPL);
+    e = acct_entry(ct, 1, 1001, 2000);
+    assert_counters(&e, 2, 2 * UDP4, 1, UDP4);
+
+    /* Created at 1000 and dumped at 2000: started a second before the
+     * wall-clock time of the dump (a second's slack for a slow run). */
+    wall = time_wall_msec();
+    CT_ASSERT(e.timestamp.start != 0);
+    CT_ASSERT(llabs((long long) (e.timestamp.start / 1000000)
+                    - (wall - 1000)) < 1000);
+    CT_ASSERT_EQ(e.timestamp.stop, 0);
+
+    /* The connection created before accounting was on stays without. */
+    acct_send(ct, ctt_udp4("10.0.0.1", "10.0.0.2", 1000, 53), &a,
+              TRK | EST);
+    e = acct_entry(ct, 1, 1000, 2000);
+    assert_counters(&e, 0, 0, 0, 0);
+
+    /* Link-layer padding (a minimum-size Ethernet frame) is not counted. */
+    pkt = ctt_udp4("10.0.0.1", "10.0.0.2", 1001, 53);
+    dp_packet_put_zeros(pkt, 60 - dp_packet_size(pkt));
+    CT_ASSERT_EQ(dp_packet_size(pkt), 60);
+    acct_send(ct, pkt, &a, TRK | EST);
+    e = acct_entry(ct, 1, 1001, 2000);
+    assert_counters(&e, 3, 3 * UDP4, 1, UDP4);
+
+    /* An ICMP error related to the connection, and an invalid packet (bad
+     * UDP checksum), are not counted. */
+    inner = ctt_udp4("10.0.0.1", "10.0.0.2", 1001, 53);
+    acct_send(ct, ctt_icmp4_error("10.0.0.2", "10.0.0.1", 3, 3, inner, 8),
+              &a, TRK | REL | RPL);
+    dp_packet_delete(inner);
+    pkt = ctt_udp4("10.0.0.1", "10.0.0.2", 1001, 53);
+    ((struct udp_header *) dp_packet_l4(pkt))->udp_csum ^= htons(1);
+    acct_send(ct, pkt, &a, TRK | INV);
+    e = acct_entry(ct, 1, 1001, 2000);
+    assert_counters(&e, 3, 3 * UDP4, 1, UDP4);
+
+    /* IPv6. */
+    acct_send(ct, ctt_udp6("fd00::1", "fd00::2", 1002, 53), &c6, TRK | NEW);
+    acct_send(ct, ctt_udp6("fd00::2", "fd00::1", 53, 1002), &a6,
+              TRK | EST | RPL);
+    acct_send(ct, ctt_udp6("fd00::2", "fd00::1", 53, 1002), &a6,
+              TRK | EST | RPL);
+    e = acct_entry(ct, 1, 1002, 2000);
+    assert_counters(&e, 1, UDP6, 2, 2 * UDP6);
+
+    /* SNAT: the reply, addressed to the translated source, counts in the
+     * reply direction; TCP payload counts. */
+    pkt = ctt_tcp4("10.0.0.1", "10.0.0.9", 1003, 80, TCP_SYN, 100, 0, 1000,
+                   0);
+    acct_send(ct, pkt, &cn, TRK | NEW | CS_SRC_NAT);
+    pkt = ctt_tcp4("10.0.0.9", "192.0.2.1", 80, 1003, TCP_SYN | TCP_ACK,
+                   500, 101, 1000, 0);
+    acct_send(ct, pkt, &an, TRK | EST | RPL | CS_DST_NAT);
+    pkt = ctt_tcp4("10.0.0.1", "10.0.0.9", 1003, 80, TCP_ACK | TCP_PSH, 101,
+                   501, 1000, 100);
+    acct_send(ct, pkt, &an, TRK | EST | CS_SRC_NAT);
+    e = acct_entry(ct, 2, 1003, 2000);
+    CT_ASSERT_EQ(e.tuple_reply.dst.ip, htonl(0xc0000201));
+    assert_counters(&e, 2, 40 + TCP4_100, 1, 40);
+
+    /* Off again: new connections are created without counters; those that
+     * have them keep counting. */
+    ct_set_acct(ct, false);
+    acct_send(ct, ctt_udp4("10.0.0.1", "10.0.0.2", 1004, 53), &c, TRK | NEW);
+    e = acct_entry(ct, 1, 1004, 2000);
+    assert_counters(&e, 0, 0, 0, 0);
+    CT_ASSERT_EQ(e.timestamp.start, 0);
+    acct_send(ct, ctt_udp4("10.0.0.2", "10.0.0.1", 53, 1001), &a,
+              TRK | EST | RPL);
+    e = acct_entry(ct, 1, 1001, 2000);
+    assert_counters(&e, 3, 3 * UDP4, 2, 2 * UDP4);
+
+    ct_destroy(ct);
+}
+
 static void
 check(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
@@ -554,6 +722,7 @@ check(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_flush();
     test_sweep();
     test_timeout_policy();
+    test_acct();
     printf("ct-table: all tests passed\n");
 }
 
@@ -827,6 +996,12 @@ cmd_test_timeout_policy(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 }
 
 static void
+cmd_test_acct(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
+{
+    test_acct();
+}
+
+static void
 ct_table_main(int argc, char *argv[])
 {
     static const struct ctdp_test_subcmd cmds[] = {
@@ -839,6 +1014,7 @@ ct_table_main(int argc, char *argv[])
         { "flush", cmd_test_flush },
         { "sweep", cmd_test_sweep },
         { "timeout-policy", cmd_test_timeout_policy },
+        { "acct", cmd_test_acct },
         { "benchmark", benchmark },
         { NULL, NULL },
     };
