@@ -14,7 +14,7 @@ BUILD_ASSERT_DECL(CT_CONN_NAT6_OFS == 112);
 BUILD_ASSERT_DECL(sizeof(union ct_l4) == 24);
 BUILD_ASSERT_DECL(sizeof(struct ct_conn_acct) == 40);
 
-#define CT_ARENA_REGION (2 * 1024 * 1024)
+#define CT_ARENA_REGION CT_HUGE_PAGE
 size_t
 ct_conn_class_size(enum ct_conn_class class)
 {
@@ -165,35 +165,46 @@ ct_arena_destroy(struct ct_arena *arena)
 {
     ovs_mutex_lock(&arena->mutex);
     for (size_t i = 0; i < arena->n_regions; i++) {
-        munmap(arena->regions[i], CT_ARENA_REGION);
+        ct_huge_unmap(arena->regions[i], CT_ARENA_REGION);
     }
     free(arena->regions);
     ovs_mutex_unlock(&arena->mutex);
     ovs_mutex_destroy(&arena->mutex);
 }
 
-/* Maps a region aligned to its size, so that it can be one huge page. */
-static void *
-region_map(void)
+void *
+ct_huge_map(size_t len)
 {
-    size_t len = 2 * CT_ARENA_REGION;
-    char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+    size_t span = ROUND_UP(len, CT_HUGE_PAGE) + CT_HUGE_PAGE;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    char *aligned;
+    char *aligned, *end;
 
     if (p == MAP_FAILED) {
         out_of_memory();
     }
-    aligned = (char *) ROUND_UP((uintptr_t) p, CT_ARENA_REGION);
+    len = ROUND_UP(len, CT_HUGE_PAGE);
+    aligned = (char *) ROUND_UP((uintptr_t) p, CT_HUGE_PAGE);
+    end = aligned + len;
     if (aligned > p) {
         munmap(p, aligned - p);
     }
-    munmap(aligned + CT_ARENA_REGION, p + len - (aligned + CT_ARENA_REGION));
+    if (p + span > end) {
+        munmap(end, p + span - end);
+    }
 #ifdef MADV_HUGEPAGE
     /* Advisory: without huge pages everything works, just slower. */
-    madvise(aligned, CT_ARENA_REGION, MADV_HUGEPAGE);
+    madvise(aligned, len, MADV_HUGEPAGE);
 #endif
     return aligned;
+}
+
+void
+ct_huge_unmap(void *p, size_t len)
+{
+    if (p) {
+        munmap(p, ROUND_UP(len, CT_HUGE_PAGE));
+    }
 }
 
 void *
@@ -209,7 +220,7 @@ ct_arena_chunk(struct ct_arena *arena)
                                         &arena->allocated_regions,
                                         sizeof *arena->regions);
         }
-        arena->cur = region_map();
+        arena->cur = ct_huge_map(CT_ARENA_REGION);
         arena->regions[arena->n_regions++] = arena->cur;
         arena->left = CT_ARENA_REGION;
     }

@@ -340,6 +340,14 @@ struct ct_arena {
     size_t allocated_regions OVS_GUARDED;
 };
 
+/* Zeroed anonymous memory of at least 'len' bytes, aligned to and a multiple
+ * of CT_HUGE_PAGE, advised to be backed by huge pages (random access to
+ * tables of many megabytes otherwise misses the TLB on nearly every probe).
+ * Aborts when out of memory.  ct_huge_unmap() takes the same 'len'. */
+#define CT_HUGE_PAGE (2 * 1024 * 1024)
+void *ct_huge_map(size_t len);
+void ct_huge_unmap(void *, size_t len);
+
 void ct_arena_init(struct ct_arena *);
 void ct_arena_destroy(struct ct_arena *);
 void *ct_arena_chunk(struct ct_arena *arena) OVS_EXCLUDED(arena->mutex);

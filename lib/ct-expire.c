@@ -150,20 +150,9 @@ ct_early_drop(struct ct *ct, struct ct_shard *shard, bool zone_only,
               uint16_t zone, long long now)
     OVS_REQUIRES(shard->mutex)
 {
-    struct ct_conn *conns[CT_EVICT_SCAN];
-    uint32_t cursor = shard->evict_cursor;
-    size_t n = 0;
-    int buckets = 0;
-
-    do {
-        uint32_t next = ct_shard_scan(shard, cursor, conns, &n,
-                                      CT_EVICT_SCAN);
-        if (next == cursor && n) {
-            break;
-        }
-        cursor = next;
-    } while (n < CT_EVICT_SCAN / 2 && ++buckets < 4 * CT_EVICT_SCAN);
-    shard->evict_cursor = cursor;
+    struct ct_conn *conns[CT_EVICT_SCAN / 2];
+    size_t n = ct_shard_collect(shard, &shard->evict_cursor, conns,
+                                ARRAY_SIZE(conns), 4 * CT_EVICT_SCAN);
 
     for (size_t i = 0; i < n; i++) {
         struct ct_conn *c = conns[i];

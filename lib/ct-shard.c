@@ -64,13 +64,35 @@ seq_retry(const struct ct_shard *shard, uint32_t seq)
     return seq2 != seq;
 }
 
+/* Arrays of a huge page or more get huge pages of their own: a lookup
+ * touches one random head, and with 4 KiB pages nearly every one of those
+ * would also miss the TLB.  Smaller arrays follow their header. */
 static struct ct_buckets *
 buckets_alloc(uint32_t n)
 {
-    struct ct_buckets *b = xzalloc(sizeof *b + n * sizeof b->heads[0]);
+    size_t bytes = (size_t) n * sizeof(struct ct_link);
+    struct ct_buckets *b;
 
+    if (bytes >= CT_HUGE_PAGE) {
+        b = xmalloc(sizeof *b);
+        b->heads = ct_huge_map(bytes);
+        b->huge = true;
+    } else {
+        b = xzalloc(sizeof *b + bytes);
+        b->heads = (struct ct_link *) (b + 1);
+        b->huge = false;
+    }
     b->mask = n - 1;
     return b;
+}
+
+static void
+buckets_free(struct ct_buckets *b)
+{
+    if (b && b->huge) {
+        ct_huge_unmap(b->heads, (size_t) (b->mask + 1) * sizeof *b->heads);
+    }
+    free(b);
 }
 
 void
@@ -102,7 +124,7 @@ ct_shard_destroy(struct ct_shard *shard)
     for (int i = 0; i < CT_N_CLASSES; i++) {
         ct_slab_destroy(&shard->slabs[i]);
     }
-    free(ovsrcu_get_protected(struct ct_buckets *, &shard->buckets));
+    buckets_free(ovsrcu_get_protected(struct ct_buckets *, &shard->buckets));
     ovs_mutex_unlock(&shard->mutex);
     ovs_mutex_destroy(&shard->mutex);
 }
@@ -306,6 +328,31 @@ ct_shard_prefetch_next(const struct ct_shard *shard, uint32_t hash)
     }
 }
 
+size_t
+ct_shard_collect(struct ct_shard *shard, uint32_t *cursor,
+                 struct ct_conn **out, size_t max, size_t max_buckets)
+    OVS_REQUIRES(shard->mutex)
+{
+    const struct ct_buckets *b = ovsrcu_get_protected(struct ct_buckets *,
+                                                      &shard->buckets);
+    uint32_t i = *cursor;
+    size_t n = 0;
+
+    for (size_t k = 0; k < max_buckets && n < max; k++, i++) {
+        for (const struct ct_node *node = link_get_protected(
+                 &b->heads[i & b->mask]);
+             node && n < max; node = link_get_protected(&node->next)) {
+            struct ct_conn *c = ct_node_conn(node);
+
+            if (!node->conn_ofs && !ct_conn_is_dead(c)) {
+                out[n++] = c;
+            }
+        }
+    }
+    *cursor = i & b->mask;
+    return n;
+}
+
 /* Writers. */
 
 static void
@@ -341,7 +388,7 @@ shard_grow(struct ct_shard *shard)
     ovsrcu_set(&shard->buckets, new);
     /* Pairs with the acquire load in seq_begin(). */
     atomic_store_explicit(&shard->seq, seq + 2, memory_order_release);
-    ovsrcu_postpone(free, old);
+    ovsrcu_postpone(buckets_free, old);
 }
 
 void

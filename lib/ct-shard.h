@@ -67,7 +67,8 @@
 
 struct ct_buckets {
     uint32_t mask;                          /* [I] n_buckets - 1. */
-    struct ct_link heads[];                 /* [S] */
+    bool huge;                              /* [I] 'heads' from ct_huge_map(). */
+    struct ct_link *heads;                  /* [S] n_buckets heads. */
 };
 
 #define CT_RETIRE_BATCH 126
@@ -172,6 +173,15 @@ void ct_shard_retire(struct ct_shard *shard, struct ct_conn *conn)
     OVS_REQUIRES(shard->mutex);
 /* Hands a partial retire batch to RCU. */
 void ct_shard_retire_flush(struct ct_shard *shard)
+    OVS_REQUIRES(shard->mutex);
+
+/* Eviction's scan: appends to 'out' up to 'max' live connections whose
+ * original node is in the shard, from at most 'max_buckets' buckets taken in
+ * index order from '*cursor' (wrapping), and advances '*cursor'.  Buckets
+ * next to each other share cache lines, so this stays cheap in a sparse
+ * table; unlike ct_shard_scan() it promises no exactly-once visit. */
+size_t ct_shard_collect(struct ct_shard *shard, uint32_t *cursor,
+                        struct ct_conn **out, size_t max, size_t max_buckets)
     OVS_REQUIRES(shard->mutex);
 
 /* Resumable scan of the connections whose original node is in the shard,

@@ -104,11 +104,16 @@ ctdp_rx_thread_pass(struct ctdp_rx_thread *t)
     return busy;
 }
 
+/* How long an rx thread that always finds packets works between two passes
+ * through poll_block(). */
+#define CTDP_RX_BUSY_BLOCK_MS 100
+
 static void *
 ctdp_rx_thread_main(void *t_)
 {
     struct ctdp_rx_thread *t = t_;
     long long int fold_at = LLONG_MAX;  /* See below. */
+    long long int block_at = 0;         /* Busy: next poll_block(). */
 
     for (;;) {
         uint64_t seq = seq_read(t->wake_seq);
@@ -132,8 +137,21 @@ ctdp_rx_thread_main(void *t_)
             break;
         }
         if (busy) {
-            fold_at = time_msec() + COVERAGE_CLEAR_INTERVAL + 1;
-            ovsrcu_quiesce();
+            long long int now = time_msec();
+
+            fold_at = now + COVERAGE_CLEAR_INTERVAL + 1;
+            if (now >= block_at) {
+                /* A thread kept busy by a flood still passes through
+                 * poll_block() now and then, without sleeping: that folds
+                 * its coverage counts and tells OVS's timeval that it is
+                 * alive, which otherwise logs an "Unreasonably long poll
+                 * interval" warning after a second of work. */
+                block_at = now + CTDP_RX_BUSY_BLOCK_MS;
+                poll_immediate_wake();
+                poll_block();
+            } else {
+                ovsrcu_quiesce();
+            }
         } else {
             atomic_add_relaxed(&t->n_sleeps, 1, &orig);
             seq_wait(t->wake_seq, seq);
@@ -150,6 +168,7 @@ ctdp_rx_thread_main(void *t_)
                 }
             }
             poll_block();
+            block_at = time_msec() + CTDP_RX_BUSY_BLOCK_MS;
         }
     }
     return NULL;
