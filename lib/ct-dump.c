@@ -92,7 +92,9 @@ ct_dump_start(struct ct *ct, const uint16_t *zone, long long now)
     dump->filter_zone = zone != NULL;
     dump->zone = zone ? *zone : 0;
     dump->now = now;
-    dump->wall_ofs = time_wall_msec() - now;
+    /* Connections' start times are on the clock of 'now', unless 'now'
+     * lies outside it (LLONG_MIN lists expired connections too). */
+    dump->wall_ofs = time_wall_msec() - (now > 0 ? now : time_msec());
     dump->shard = 0;
     dump->cursor = 0;
     dump->done = false;

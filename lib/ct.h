@@ -180,7 +180,9 @@ long long ct_sweep(struct ct *, long long now, size_t budget);
 
 /* Dump.  Iterates safely while traffic flows; each connection is reported
  * at most once per dump.  Entries use OVS's struct ct_dpif_entry so that
- * ct_dpif_format_entry() prints exactly what OVS prints. */
+ * ct_dpif_format_entry() prints exactly what OVS prints.  Connections
+ * expired at 'now' are left out (LLONG_MIN: none is); timeouts are reported
+ * as what remains at 'now'. */
 struct ct_dump;
 struct ct_dump *ct_dump_start(struct ct *, const uint16_t *zone, long long now);
 /* Returns 0 and fills 'entry', or EOF when done. */

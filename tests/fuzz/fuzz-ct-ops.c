@@ -59,7 +59,8 @@
  * =====
  *
  * Byte 0 configures the engine (bits 0-1: 1, 2, 4 or 8 shards; bits 2-3: at
- * most 4, 16, 64 or 1000 connections; bit 4: TCP sequence checking off).
+ * most 4, 16, 64 or 1000 connections; bit 4: TCP sequence checking off;
+ * bit 5: per-connection accounting on).
  * Then operations, each an opcode byte (low 4 bits: the operation, high 4
  * bits: 'param') and its argument bytes:
  *
@@ -75,7 +76,8 @@
  *                out-of-range zone; 1 byte: zone and value
  *   8   policy   param: id, delete; 4 bytes: attributes present, 1 byte:
  *                values
- *   9   seq_chk  param bit 0: TCP sequence checking on
+ *   9   seq_chk  param bit 0: TCP sequence checking on; bit 1: also set
+ *                accounting, on if bit 2
  *   10  probe    param bit 0: from the reply tuple; 1 byte: connection
  *   11  dump     of zone 'param'
  *   12  stats    ct_shard_counts(), ct_format_shards()
@@ -1609,6 +1611,7 @@ reset_engine(struct ct *ct, uint32_t max_conns, bool seq_chk)
     ct_timeout_policy_del(ct, 1);
     ct_timeout_policy_set(ct, &defaults);
     ct_set_tcp_seq_chk(ct, seq_chk);
+    ct_set_acct(ct, false);
     ovsrcu_quiesce();
     if (ct_get_nconns(ct)) {
         fuzz_fail("%"PRIu32" connections left after ct_flush()",
@@ -1647,6 +1650,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The previous input left the engine empty, in its defaults. */
     ct_set_maxconns(w.ct, max_conns[(cfg_byte >> 2) & 3]);
     ct_set_tcp_seq_chk(w.ct, !(cfg_byte & 0x10));
+    ct_set_acct(w.ct, cfg_byte & 0x20);
     w.now = clock_ms;
     w.clean = true;
 
@@ -1689,6 +1693,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ct_set_tcp_seq_chk(w.ct, param & 1);
             if (ct_get_tcp_seq_chk(w.ct) != (param & 1)) {
                 fuzz_fail("TCP sequence checking does not read back");
+            }
+            if (param & 2) {
+                /* Accounting applies to connections created from now on:
+                 * a table mixes connections with and without counters. */
+                ct_set_acct(w.ct, param & 4);
+                if (ct_get_acct(w.ct) != !!(param & 4)) {
+                    fuzz_fail("connection accounting does not read back");
+                }
             }
             break;
         case OP_PROBE:

@@ -430,10 +430,11 @@ N_SNAT_ONEPORT = 6      # SNAT keeping address, to port 0.
 N_ARGLESS = 7           # "nat" without arguments.
 
 
-def ops_cfg(shards=1, max_conns=1, seq_chk_off=False):
+def ops_cfg(shards=1, max_conns=1, seq_chk_off=False, acct=False):
     """Configuration byte: shards index (1, 2, 4, 8 shards), max_conns
     index (4, 16, 64, 1000)."""
-    return bytes([shards | max_conns << 2 | int(seq_chk_off) << 4])
+    return bytes([shards | max_conns << 2 | int(seq_chk_off) << 4
+                  | int(acct) << 5])
 
 
 def desc(proto=P_UDP, v6=False, src=0, dst=1, sport=0, dport=2, zone=0,
@@ -566,6 +567,13 @@ def ops_seeds():
         + pkt(proto=P_TCP, kind=RAW) + bytes([0x10]) + struct.pack(
             "!IIH", 0xdeadbeef, 0x12345678, 1000)
         + bytes([1 << 4 | OP_SEQ_CHK]) + pkt(proto=P_TCP, kind=ACK_I),
+        # Counters on, then off for later connections, then saved and
+        # restored: a table that mixes both kinds.
+        "acct-mixed": ops_cfg(acct=True) + conversation(P_TCP, TCP_LIFE)
+        + bytes([(1 | 2) << 4 | OP_SEQ_CHK])
+        + conversation(P_UDP, REQ_REPLY, client=(2, 1))
+        + persist(0) + bytes([(1 | 2 | 4) << 4 | OP_SEQ_CHK])
+        + conversation(P_UDP, REQ_REPLY, v6=True),
         "tcp4-reopen": ops_cfg() + conversation(P_TCP, TCP_LIFE)
         + sweep(jump=2, full=False)
         + pkt(proto=P_TCP, kind=SYN, commit=True),
