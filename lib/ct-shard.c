@@ -299,6 +299,19 @@ ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
     }
 }
 
+/* Prefetches what a lookup reads of the connection that starts at node
+ * 'n' (an original-direction node): the node, the flags and the IPv4
+ * tuple, bytes 0 to CT_CONN_NAT4_OFS - 1.  Connections are packed in their
+ * arena without cache-line alignment, so these bytes span two or three
+ * lines; one prefetch at each end and one 64 bytes in reach every line. */
+static inline void
+prefetch_conn(const struct ct_node *n)
+{
+    OVS_PREFETCH(n);
+    OVS_PREFETCH((const char *) n + 64);
+    OVS_PREFETCH((const char *) n + CT_CONN_NAT4_OFS - 1);
+}
+
 void
 ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
 {
@@ -306,10 +319,7 @@ ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
     const struct ct_node *n = link_get(&b->heads[hash & b->mask]);
 
     if (n) {
-        OVS_PREFETCH(n);
-        /* The tuple of an IPv4 connection straddles the first cache line
-         * of the object. */
-        OVS_PREFETCH((const char *) n + 64);
+        prefetch_conn(n);
     }
 }
 
@@ -322,8 +332,7 @@ ct_shard_prefetch_next(const struct ct_shard *shard, uint32_t hash)
     if (n && n->hash != hash) {
         n = link_get(&n->next);
         if (n) {
-            OVS_PREFETCH(n);
-            OVS_PREFETCH((const char *) n + 64);
+            prefetch_conn(n);
         }
     }
 }
