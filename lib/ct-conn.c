@@ -255,6 +255,10 @@ ct_slab_alloc(struct ct_slab *slab)
 
     if (obj) {
         memcpy(&slab->free, obj, sizeof slab->free);
+        if (slab->free) {
+            /* The next allocation reads its link and writes it. */
+            OVS_PREFETCH_WRITE(slab->free);
+        }
     } else {
         if (slab->bump_left < slab->obj_size) {
             slab->bump = ct_arena_chunk(slab->arena);
@@ -264,6 +268,12 @@ ct_slab_alloc(struct ct_slab *slab)
         obj = slab->bump;
         slab->bump += slab->obj_size;
         slab->bump_left -= slab->obj_size;
+        if (slab->bump_left >= slab->obj_size) {
+            /* Fresh memory, so the next object's first write would miss:
+             * start fetching its lines now. */
+            OVS_PREFETCH_WRITE(slab->bump);
+            OVS_PREFETCH_WRITE(slab->bump + slab->obj_size - 1);
+        }
     }
     slab->n_objs++;
     return obj;
