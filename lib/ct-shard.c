@@ -364,6 +364,8 @@ ct_shard_collect(struct ct_shard *shard, uint32_t *cursor,
 
 /* Writers. */
 
+#define GROW_PREFETCH_AHEAD 16
+
 static void
 shard_grow(struct ct_shard *shard)
     OVS_REQUIRES(shard->mutex)
@@ -385,6 +387,16 @@ shard_grow(struct ct_shard *shard)
     for (uint32_t i = 0; i < n_old; i++) {
         struct ct_node *n = link_get_protected(&old->heads[i]);
 
+        /* The chains' nodes lie anywhere in memory: fetch those a few
+         * buckets ahead so that their misses overlap. */
+        if (i + GROW_PREFETCH_AHEAD < n_old) {
+            struct ct_node *ahead
+                = link_get_protected(&old->heads[i + GROW_PREFETCH_AHEAD]);
+
+            if (ahead) {
+                OVS_PREFETCH_WRITE(ahead);
+            }
+        }
         while (n) {
             struct ct_node *next = link_get_protected(&n->next);
             struct ct_link *head = &new->heads[n->hash & new->mask];
