@@ -27,6 +27,67 @@ link_get_protected(const struct ct_link *l)
     return ovsrcu_get_protected(struct ct_node *, &l->p);
 }
 
+/* Bucket heads (see struct ct_head). */
+
+#define HEAD_PTR_BITS 48
+#define HEAD_PTR_MASK ((UINT64_C(1) << HEAD_PTR_BITS) - 1)
+
+static inline uint64_t
+head_bit(uint32_t hash)
+{
+    return UINT64_C(1) << (HEAD_PTR_BITS + ((hash >> 24) & 15));
+}
+
+static inline uint64_t
+head_load(const struct ct_head *h)
+{
+    uint64_t word;
+
+    /* Acquire pairs with the release in head_store(): the node's fields
+     * were written before it was linked. */
+    atomic_read_explicit(&CONST_CAST(struct ct_head *, h)->word, &word,
+                         memory_order_acquire);
+    return word;
+}
+
+static inline void
+head_store(struct ct_head *h, const struct ct_node *first, uint64_t filter)
+{
+    uintptr_t addr = (uintptr_t) first;
+
+    /* User-space addresses fit in 48 bits on every 64-bit target we build
+     * for (x86-64 and AArch64 without 52-bit address spaces requested). */
+    ovs_assert(!(addr & ~HEAD_PTR_MASK));
+    atomic_store_explicit(&h->word, (addr | (filter & ~HEAD_PTR_MASK)),
+                          memory_order_release);
+}
+
+static inline struct ct_node *
+head_node(uint64_t word)
+{
+    return (struct ct_node *) (uintptr_t) (word & HEAD_PTR_MASK);
+}
+
+/* The first node of 'word''s chain if the chain may hold a node of
+ * 'hash', else NULL. */
+static inline struct ct_node *
+head_candidate(uint64_t word, uint32_t hash)
+{
+    return word & head_bit(hash) ? head_node(word) : NULL;
+}
+
+/* The filter of the chain that starts at 'n'. */
+static uint64_t
+chain_filter(const struct ct_node *n)
+{
+    uint64_t filter = 0;
+
+    for (; n; n = link_get_protected(&n->next)) {
+        filter |= head_bit(n->hash);
+    }
+    return filter;
+}
+
 static inline struct ct_buckets *
 shard_buckets(const struct ct_shard *shard)
 {
@@ -70,7 +131,7 @@ seq_retry(const struct ct_shard *shard, uint32_t seq)
 static struct ct_buckets *
 buckets_alloc(uint32_t n)
 {
-    size_t bytes = (size_t) n * sizeof(struct ct_link);
+    size_t bytes = (size_t) n * sizeof(struct ct_head);
     struct ct_buckets *b;
 
     if (bytes >= CT_HUGE_PAGE) {
@@ -79,7 +140,7 @@ buckets_alloc(uint32_t n)
         b->huge = true;
     } else {
         b = xzalloc(sizeof *b + bytes);
-        b->heads = (struct ct_link *) (b + 1);
+        b->heads = (struct ct_head *) (b + 1);
         b->huge = false;
     }
     b->mask = n - 1;
@@ -224,8 +285,8 @@ ct_shard_lookup(const struct ct_shard *shard, const struct ct_key *key,
         const struct ct_buckets *b = shard_buckets(shard);
         const struct ct_node *n;
 
-        for (n = link_get(&b->heads[hash & b->mask]); n;
-             n = link_get(&n->next)) {
+        for (n = head_candidate(head_load(&b->heads[hash & b->mask]), hash);
+             n; n = link_get(&n->next)) {
             enum ct_match m;
 
             if (n->hash != hash) {
@@ -267,8 +328,8 @@ ct_shard_check(const struct ct_shard *shard, const struct ct_key *key,
         struct ct_conn *stale = NULL;
         const struct ct_node *n;
 
-        for (n = link_get(&b->heads[hash & b->mask]); n;
-             n = link_get(&n->next)) {
+        for (n = head_candidate(head_load(&b->heads[hash & b->mask]), hash);
+             n; n = link_get(&n->next)) {
             const struct ct_conn *c;
 
             if (n->hash != hash
@@ -316,7 +377,9 @@ void
 ct_shard_prefetch_node(const struct ct_shard *shard, uint32_t hash)
 {
     const struct ct_buckets *b = shard_buckets(shard);
-    const struct ct_node *n = link_get(&b->heads[hash & b->mask]);
+    const struct ct_node *n = head_candidate(head_load(&b->heads[hash
+                                                                 & b->mask]),
+                                             hash);
 
     if (n) {
         prefetch_conn(n);
@@ -327,7 +390,9 @@ void
 ct_shard_prefetch_next(const struct ct_shard *shard, uint32_t hash)
 {
     const struct ct_buckets *b = shard_buckets(shard);
-    const struct ct_node *n = link_get(&b->heads[hash & b->mask]);
+    const struct ct_node *n = head_candidate(head_load(&b->heads[hash
+                                                                 & b->mask]),
+                                             hash);
 
     if (n && n->hash != hash) {
         n = link_get(&n->next);
@@ -348,8 +413,8 @@ ct_shard_collect(struct ct_shard *shard, uint32_t *cursor,
     size_t n = 0;
 
     for (size_t k = 0; k < max_buckets && n < max; k++, i++) {
-        for (const struct ct_node *node = link_get_protected(
-                 &b->heads[i & b->mask]);
+        for (const struct ct_node *node = head_node(
+                 head_load(&b->heads[i & b->mask]));
              node && n < max; node = link_get_protected(&node->next)) {
             struct ct_conn *c = ct_node_conn(node);
 
@@ -385,13 +450,13 @@ shard_grow(struct ct_shard *shard)
     atomic_store_relaxed(&shard->seq, seq + 1);
 
     for (uint32_t i = 0; i < n_old; i++) {
-        struct ct_node *n = link_get_protected(&old->heads[i]);
+        struct ct_node *n = head_node(head_load(&old->heads[i]));
 
         /* The chains' nodes lie anywhere in memory: fetch those a few
          * buckets ahead so that their misses overlap. */
         if (i + GROW_PREFETCH_AHEAD < n_old) {
             struct ct_node *ahead
-                = link_get_protected(&old->heads[i + GROW_PREFETCH_AHEAD]);
+                = head_node(head_load(&old->heads[i + GROW_PREFETCH_AHEAD]));
 
             if (ahead) {
                 OVS_PREFETCH_WRITE(ahead);
@@ -399,10 +464,11 @@ shard_grow(struct ct_shard *shard)
         }
         while (n) {
             struct ct_node *next = link_get_protected(&n->next);
-            struct ct_link *head = &new->heads[n->hash & new->mask];
+            struct ct_head *head = &new->heads[n->hash & new->mask];
+            uint64_t word = head_load(head);
 
-            ovsrcu_set(&n->next.p, link_get_protected(head));
-            ovsrcu_set(&head->p, n);
+            ovsrcu_set(&n->next.p, head_node(word));
+            head_store(head, n, word | head_bit(n->hash));
             n = next;
         }
     }
@@ -418,7 +484,8 @@ ct_shard_insert(struct ct_shard *shard, struct ct_node *node, uint32_t hash)
 {
     struct ct_buckets *b = ovsrcu_get_protected(struct ct_buckets *,
                                                 &shard->buckets);
-    struct ct_link *head;
+    struct ct_head *head;
+    uint64_t word;
 
     if (shard->n_nodes > b->mask) {
         shard_grow(shard);
@@ -426,8 +493,9 @@ ct_shard_insert(struct ct_shard *shard, struct ct_node *node, uint32_t hash)
     }
     node->hash = hash;
     head = &b->heads[hash & b->mask];
-    ovsrcu_set_hidden(&node->next.p, link_get_protected(head));
-    ovsrcu_set(&head->p, node);
+    word = head_load(head);
+    ovsrcu_set_hidden(&node->next.p, head_node(word));
+    head_store(head, node, word | head_bit(hash));
     shard->n_nodes++;
 }
 
@@ -437,15 +505,26 @@ ct_shard_remove(struct ct_shard *shard, struct ct_node *node)
 {
     struct ct_buckets *b = ovsrcu_get_protected(struct ct_buckets *,
                                                 &shard->buckets);
-    struct ct_link *pp = &b->heads[node->hash & b->mask];
-    struct ct_node *cur;
+    struct ct_head *head = &b->heads[node->hash & b->mask];
+    struct ct_node *first = head_node(head_load(head));
+    struct ct_node *next = link_get_protected(&node->next);
 
-    while ((cur = link_get_protected(pp)) != node) {
-        ovs_assert(cur);
-        pp = &cur->next;
+    /* 'node->next' stays intact for readers still on it.  The filter
+     * loses 'node''s bit last, once 'node' is out of the chain, and keeps
+     * the bits of the nodes left. */
+    if (first == node) {
+        first = next;
+    } else {
+        struct ct_node *prev = first;
+        struct ct_node *cur;
+
+        while ((cur = link_get_protected(&prev->next)) != node) {
+            ovs_assert(cur);
+            prev = cur;
+        }
+        ovsrcu_set(&prev->next.p, next);
     }
-    /* 'node->next' stays intact for readers still on it. */
-    ovsrcu_set(&pp->p, link_get_protected(&node->next));
+    head_store(head, first, chain_filter(first));
     shard->n_nodes--;
 }
 
@@ -541,7 +620,7 @@ ct_shard_scan(const struct ct_shard *shard, uint32_t cursor,
 
         b = shard_buckets(shard);
         cnt = 0;
-        for (node = link_get(&b->heads[cursor & b->mask]); node;
+        for (node = head_node(head_load(&b->heads[cursor & b->mask])); node;
              node = link_get(&node->next)) {
             struct ct_conn *c = ct_node_conn(node);
 
@@ -580,7 +659,7 @@ ct_shard_chain_histogram(const struct ct_shard *shard, uint32_t *hist,
     for (uint32_t i = 0; i <= b->mask; i++) {
         size_t len = 0;
 
-        for (const struct ct_node *n = link_get(&b->heads[i]); n;
+        for (const struct ct_node *n = head_node(head_load(&b->heads[i])); n;
              n = link_get(&n->next)) {
             len++;
         }
@@ -612,7 +691,7 @@ ct_shard_memory(struct ct_shard *shard)
     bytes = sizeof(struct ct_buckets)
             + (ovsrcu_get_protected(struct ct_buckets *,
                                     &shard->buckets)->mask + 1)
-              * sizeof(struct ct_link);
+              * sizeof(struct ct_head);
     for (int i = 0; i < CT_N_CLASSES; i++) {
         bytes += ct_slab_bytes(&shard->slabs[i]);
     }

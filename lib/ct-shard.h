@@ -65,10 +65,20 @@
 #include "ovs-thread.h"
 #include "util.h"
 
+/* A bucket head: the address of the chain's first node in the low 48 bits
+ * and, in the top 16, a filter of the chain's hashes with one bit per node
+ * (bit (hash >> 24) & 15).  A lookup whose bit is clear is a miss without a
+ * look at any node; removing a node recomputes the filter from the nodes
+ * left, so that churn does not fill it up.  Written under the shard's
+ * mutex with release stores; read with acquire loads. */
+struct ct_head {
+    atomic_uint64_t word;
+};
+
 struct ct_buckets {
     uint32_t mask;                          /* [I] n_buckets - 1. */
     bool huge;                              /* [I] 'heads' from ct_huge_map(). */
-    struct ct_link *heads;                  /* [S] n_buckets heads. */
+    struct ct_head *heads;                  /* [S] n_buckets heads. */
 };
 
 #define CT_RETIRE_BATCH 126
@@ -152,6 +162,16 @@ enum ct_tuple_check ct_shard_check(const struct ct_shard *,
                                    const struct ct_key *key,
                                    const struct ct_key *rkey, uint32_t hash,
                                    long long now, struct ct_conn **expired);
+
+/* Hints the CPU to fetch the bucket head of 'hash'. */
+static inline void
+ct_shard_prefetch_head(const struct ct_shard *shard, uint32_t hash)
+{
+    const struct ct_buckets *b = ovsrcu_get(struct ct_buckets *,
+                                            &shard->buckets);
+
+    OVS_PREFETCH(&b->heads[hash & b->mask]);
+}
 
 /* Loads the bucket head of 'hash' and hints the CPU to fetch its first
  * node. */

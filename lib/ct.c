@@ -961,6 +961,14 @@ execute_burst(struct ct *ct, struct dp_packet **packets, size_t cnt,
         }
     }
 
+    /* 2a. */
+    for (size_t i = 0; i < cnt; i++) {
+        if (bps[i].class == PKT_LOOKUP) {
+            ct_shard_prefetch_head(ct_shard_of(ct, bps[i].p.hash),
+                                   bps[i].p.hash);
+        }
+    }
+
     /* 2. Load each bucket head and prefetch its first node. */
     for (size_t i = 0; i < cnt; i++) {
         if (bps[i].class == PKT_LOOKUP) {
