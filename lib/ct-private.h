@@ -54,6 +54,7 @@ struct ct {
     struct ct_shard *shards;
     atomic_uint64_t *counters;      /* CT_N_SLOTS * n_shards lines. */
     struct ct_arena arena;          /* Slab memory, own mutex. */
+    struct ct_bucket_pool buckets;  /* Bucket arrays, own mutex. */
 
     struct ct_zones zones;          /* Atomics. */
     struct ct_timeouts timeouts;    /* Own mutex + RCU. */

@@ -125,24 +125,105 @@ seq_retry(const struct ct_shard *shard, uint32_t seq)
     return seq2 != seq;
 }
 
-/* Arrays of a huge page or more get huge pages of their own: a lookup
- * touches one random head, and with 4 KiB pages nearly every one of those
- * would also miss the TLB.  Smaller arrays follow their header. */
+/* Bucket pool (see struct ct_bucket_pool). */
+
+struct ct_bucket_region {
+    struct ovs_refcount ref;        /* One per array handed out, plus one
+                                     * while the pool holds it open. */
+    char *base;                     /* From ct_huge_map(). */
+    size_t slot_bytes;
+    unsigned int n_slots;
+    unsigned int next_slot;         /* Guarded by the pool's mutex. */
+};
+
+void
+ct_bucket_pool_init(struct ct_bucket_pool *pool, unsigned int n_slots)
+{
+    ovs_mutex_init(&pool->mutex);
+    pool->n_slots = n_slots;
+    ovs_mutex_lock(&pool->mutex);
+    memset(pool->open, 0, sizeof pool->open);
+    ovs_mutex_unlock(&pool->mutex);
+}
+
+static void
+region_unref(struct ct_bucket_region *r)
+{
+    if (ovs_refcount_unref(&r->ref) == 1) {
+        ct_huge_unmap(r->base, r->slot_bytes * r->n_slots);
+        free(r);
+    }
+}
+
+void
+ct_bucket_pool_destroy(struct ct_bucket_pool *pool)
+{
+    ovs_mutex_lock(&pool->mutex);
+    for (size_t i = 0; i < ARRAY_SIZE(pool->open); i++) {
+        if (pool->open[i]) {
+            region_unref(pool->open[i]);
+            pool->open[i] = NULL;
+        }
+    }
+    ovs_mutex_unlock(&pool->mutex);
+    ovs_mutex_destroy(&pool->mutex);
+}
+
+/* A zeroed array of 'bytes' bytes (a power of 2) from a region of 'pool',
+ * taking a reference to the region, which is stored in '*region'; or NULL
+ * if arrays of this size all together stay under a huge page. */
+static struct ct_head *
+pool_alloc(struct ct_bucket_pool *pool, size_t bytes,
+           struct ct_bucket_region **region)
+    OVS_EXCLUDED(pool->mutex)
+{
+    unsigned int order = raw_ctz(bytes);
+    struct ct_bucket_region *r;
+    struct ct_head *heads;
+
+    if (bytes * pool->n_slots < CT_HUGE_PAGE) {
+        return NULL;
+    }
+    ovs_mutex_lock(&pool->mutex);
+    r = pool->open[order];
+    if (!r) {
+        r = xmalloc(sizeof *r);
+        ovs_refcount_init(&r->ref);
+        r->slot_bytes = bytes;
+        r->n_slots = pool->n_slots;
+        r->next_slot = 0;
+        r->base = ct_huge_map(bytes * r->n_slots);
+        pool->open[order] = r;
+    }
+    /* Each shard takes each size once (tables only grow), so a slot is
+     * never reused and is still zero. */
+    heads = (struct ct_head *) (r->base + r->next_slot++ * bytes);
+    ovs_refcount_ref(&r->ref);
+    if (r->next_slot == r->n_slots) {
+        pool->open[order] = NULL;
+        region_unref(r);
+    }
+    ovs_mutex_unlock(&pool->mutex);
+    *region = r;
+    return heads;
+}
+
 static struct ct_buckets *
-buckets_alloc(uint32_t n)
+buckets_alloc(struct ct_bucket_pool *pool, uint32_t n)
 {
     size_t bytes = (size_t) n * sizeof(struct ct_head);
+    struct ct_bucket_region *region = NULL;
+    struct ct_head *heads = pool_alloc(pool, bytes, &region);
     struct ct_buckets *b;
 
-    if (bytes >= CT_HUGE_PAGE) {
+    if (heads) {
         b = xmalloc(sizeof *b);
-        b->heads = ct_huge_map(bytes);
-        b->huge = true;
+        b->heads = heads;
     } else {
         b = xzalloc(sizeof *b + bytes);
         b->heads = (struct ct_head *) (b + 1);
-        b->huge = false;
     }
+    b->region = region;
     b->mask = n - 1;
     return b;
 }
@@ -150,20 +231,22 @@ buckets_alloc(uint32_t n)
 static void
 buckets_free(struct ct_buckets *b)
 {
-    if (b && b->huge) {
-        ct_huge_unmap(b->heads, (size_t) (b->mask + 1) * sizeof *b->heads);
+    if (b && b->region) {
+        region_unref(b->region);
     }
     free(b);
 }
 
 void
 ct_shard_init(struct ct_shard *shard, unsigned int idx,
-              uint32_t initial_buckets, struct ct_arena *arena)
+              uint32_t initial_buckets, struct ct_arena *arena,
+              struct ct_bucket_pool *pool)
 {
     ovs_mutex_init(&shard->mutex);
     shard->idx = idx;
+    shard->pool = pool;
     ovsrcu_init(&shard->buckets,
-                buckets_alloc(MAX(16, ROUND_UP_POW2(initial_buckets))));
+                buckets_alloc(pool, MAX(16, ROUND_UP_POW2(initial_buckets))));
     atomic_init(&shard->seq, 0);
     atomic_init(&shard->n_conns, 0);
     atomic_count_init(&shard->n_pending, 0);
@@ -438,7 +521,7 @@ shard_grow(struct ct_shard *shard)
     struct ct_buckets *old = ovsrcu_get_protected(struct ct_buckets *,
                                                   &shard->buckets);
     uint32_t n_old = old->mask + 1;
-    struct ct_buckets *new = buckets_alloc(n_old * 2);
+    struct ct_buckets *new = buckets_alloc(shard->pool, n_old * 2);
     uint32_t seq;
 
     COVERAGE_INC(ct_shard_grow);

@@ -44,8 +44,10 @@
  *
  * Leaves, never held while taking another lock: the arena mutex ('struct
  * ct_arena', taken under a shard mutex when a slab needs a new 64 kB chunk,
- * that is once per several hundred insertions) and the timeout-policy
- * mutex (configuration only).  Zone limits and counts are atomics.
+ * that is once per several hundred insertions), the bucket pool's mutex
+ * (taken under a shard mutex when the shard's table grows) and the
+ * timeout-policy mutex (configuration only).  Zone limits and counts are
+ * atomics.
  *
  * Memory reuse
  * ============
@@ -77,9 +79,39 @@ struct ct_head {
 
 struct ct_buckets {
     uint32_t mask;                          /* [I] n_buckets - 1. */
-    bool huge;                              /* [I] 'heads' from ct_huge_map(). */
+    struct ct_bucket_region *region;        /* [I] Owner of 'heads', or
+                                             * NULL if they follow this
+                                             * header. */
     struct ct_head *heads;                  /* [S] n_buckets heads. */
 };
+
+/* Huge-page memory for bucket arrays.
+ *
+ * A lookup reads one random bucket head, so with 4 kB pages nearly every
+ * lookup of a large table would also miss the TLB.  One shard's array
+ * rarely fills a huge page (at a million connections, sixteen shards have
+ * 512 kB each), but the shards grow at about the same rate, since the hash
+ * spreads connections evenly: so arrays of one size come from a shared
+ * region with one slot per shard, whose size is a whole number of huge
+ * pages as soon as all the slots together fill one.  Smaller arrays come
+ * from the heap.
+ *
+ * A region is unmapped once the pool has handed out all of its slots and
+ * every array in it has been freed (it counts references).  The pool's
+ * mutex is a leaf lock, taken when a shard grows. */
+struct ct_bucket_region;
+
+struct ct_bucket_pool {
+    struct ovs_mutex mutex;
+    unsigned int n_slots;                   /* [I] Shards. */
+    /* Indexed by log2 of the array size: the region whose slots are not
+     * all handed out yet, if any. */
+    struct ct_bucket_region *open[64] OVS_GUARDED;
+};
+
+void ct_bucket_pool_init(struct ct_bucket_pool *, unsigned int n_slots);
+/* Drops the pool's references; regions go once their arrays are freed. */
+void ct_bucket_pool_destroy(struct ct_bucket_pool *);
 
 #define CT_RETIRE_BATCH 126
 
@@ -95,6 +127,8 @@ struct ct_shard {
 
     /* Read under RCU, written under 'mutex'. */
     OVSRCU_TYPE(struct ct_buckets *) buckets;
+    struct ct_bucket_pool *pool;            /* [I] Where 'buckets' come
+                                             * from. */
     atomic_uint32_t seq;                    /* Odd while relinking.  Written
                                              * under 'mutex' (release);
                                              * readers load it with acquire
@@ -113,7 +147,8 @@ struct ct_shard {
 } OVS_ALIGNED_VAR(CACHE_LINE_SIZE);
 
 void ct_shard_init(struct ct_shard *shard, unsigned int idx,
-                   uint32_t initial_buckets, struct ct_arena *);
+                   uint32_t initial_buckets, struct ct_arena *,
+                   struct ct_bucket_pool *);
 /* Frees the table and the slabs.  All connections must have been removed
  * and every retire batch reclaimed. */
 void ct_shard_destroy(struct ct_shard *shard);

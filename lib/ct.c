@@ -88,11 +88,12 @@ ct_create(const struct ct_config *cfg)
     ct->n_shards = n_shards;
     ct->shards = xzalloc_cacheline(n_shards * sizeof *ct->shards);
     ct_arena_init(&ct->arena);
+    ct_bucket_pool_init(&ct->buckets, n_shards);
     for (unsigned int i = 0; i < n_shards; i++) {
         /* An eighth of the limit's share: a few doublings to reach it,
          * little memory for small tables. */
         ct_shard_init(&ct->shards[i], i, max_conns / n_shards / 8,
-                      &ct->arena);
+                      &ct->arena, &ct->buckets);
     }
     ct->counters = xzalloc_cacheline(CT_N_SLOTS * n_shards * CT_N_COUNTERS
                                      * sizeof *ct->counters);
@@ -170,6 +171,7 @@ ct_destroy(struct ct *ct)
     free_cacheline(ct->shards);
     free_cacheline(ct->counters);
     ct_arena_destroy(&ct->arena);
+    ct_bucket_pool_destroy(&ct->buckets);
     ct_zones_destroy(&ct->zones);
     ct_timeouts_destroy(&ct->timeouts);
     ovs_mutex_destroy(&ct->sweep_mutex);
