@@ -711,6 +711,117 @@ test_acct(void)
     ct_destroy(ct);
 }
 
+/* Table growth: enough connections for every shard's table to double many
+ * times, to arrays large enough to come from the shared huge-page pool
+ * (struct ct_bucket_pool); then removal of half of them, which rewrites the
+ * bucket heads' filters, and lookups of present and absent tuples. */
+
+#define GROWTH_BATCH NETDEV_MAX_BURST
+
+static struct dp_packet *bench_packet(uint32_t i);
+
+/* Packet of flow 'i' (10.x.y.z:sport -> 172.16.k.1:80), or its reply. */
+static void
+growth_packet(struct dp_packet *pkt, uint32_t i, bool reply)
+{
+    struct ip_header *ip = dp_packet_l3(pkt);
+    struct udp_header *uh = dp_packet_l4(pkt);
+    ovs_be32 a = htonl(0x0a000000 + (i & 0xffffff));
+    ovs_be32 b = htonl(0xac100001 | ((i % 250) << 8));
+    ovs_be16 pa = htons(1024 + i % 60000);
+    ovs_be16 pb = htons(80);
+
+    put_16aligned_be32(&ip->ip_src, reply ? b : a);
+    put_16aligned_be32(&ip->ip_dst, reply ? a : b);
+    uh->udp_src = reply ? pb : pa;
+    uh->udp_dst = reply ? pa : pb;
+    pkt->md.ct_state = 0;
+    pkt->md.conn = NULL;
+}
+
+/* Runs flows [first, first + n) in batches, each batch of flows in zone
+ * (batch number & 1), and checks that each packet gets 'state', or
+ * 'state_odd' in the odd zone. */
+static void
+growth_run(struct ct *ct, struct dp_packet **pkts, uint32_t first,
+           uint32_t n, bool reply, bool commit, uint8_t state,
+           uint8_t state_odd)
+{
+    for (uint32_t base = first; base < first + n; base += GROWTH_BATCH) {
+        uint16_t zone = (base / GROWTH_BATCH) & 1;
+        struct ct_exec args = ctt_args(zone, commit, 1000);
+        struct dp_packet_batch batch;
+
+        dp_packet_batch_init(&batch);
+        for (int j = 0; j < GROWTH_BATCH; j++) {
+            growth_packet(pkts[j], base + j, reply);
+            dp_packet_batch_add(&batch, pkts[j]);
+        }
+        ct_execute(ct, &batch, &args);
+        for (int j = 0; j < GROWTH_BATCH; j++) {
+            uint8_t expected = zone ? state_odd : state;
+
+            if (pkts[j]->md.ct_state != expected) {
+                fprintf(stderr, "flow %"PRIu32" (%s, zone %d): state %#x, "
+                        "expected %#x\n", base + j,
+                        reply ? "reply" : "original", zone,
+                        pkts[j]->md.ct_state, expected);
+                abort();
+            }
+        }
+        ovsrcu_quiesce();
+    }
+}
+
+static void
+test_growth(void)
+{
+    /* A small limit at creation gives small initial tables (16 buckets a
+     * shard); the limit is then raised. */
+    struct ct *ct = ct_create(&(struct ct_config) { .n_shards = 16,
+                                                    .max_conns = 2048 });
+    const uint32_t n = 300 * 1024;
+    struct dp_packet *pkts[GROWTH_BATCH];
+    uint16_t zone1 = 1;
+
+    CT_ASSERT_EQ(ct_set_maxconns(ct, 4 * n), 0);
+    for (int j = 0; j < GROWTH_BATCH; j++) {
+        pkts[j] = bench_packet(j);
+    }
+
+    growth_run(ct, pkts, 0, n, false, true, TRK | NEW, TRK | NEW);
+    CT_ASSERT_EQ(ct_get_nconns(ct), n);
+    for (unsigned int i = 0; i < ct_n_shards(ct); i++) {
+        const struct ct_shard *shard = &ct->shards[i];
+        const struct ct_buckets *b = ovsrcu_get(struct ct_buckets *,
+                                                &shard->buckets);
+        uint32_t hist[4] = { 0 };
+        uint32_t n_buckets;
+
+        /* 16 shards of at least 16384 heads of 8 bytes fill a huge page
+         * together: these arrays come from a pool region. */
+        ct_shard_chain_histogram(shard, hist, ARRAY_SIZE(hist), &n_buckets);
+        CT_ASSERT(n_buckets >= 16384);
+        CT_ASSERT(b->region != NULL);
+    }
+
+    /* Replies find their connections; the original direction of flows
+     * never committed does not. */
+    growth_run(ct, pkts, 0, n, true, false, TRK | EST | RPL, TRK | EST | RPL);
+    growth_run(ct, pkts, n, n / 4, false, false, TRK | NEW, TRK | NEW);
+
+    /* Removing the odd zone's half leaves the other half findable. */
+    CT_ASSERT_EQ(ct_flush(ct, &zone1), 0);
+    CT_ASSERT_EQ(ct_get_nconns(ct), n / 2);
+    growth_run(ct, pkts, 0, n, false, false, TRK | EST, TRK | NEW);
+    growth_run(ct, pkts, 0, n, true, false, TRK | EST | RPL, TRK | NEW);
+
+    for (int j = 0; j < GROWTH_BATCH; j++) {
+        dp_packet_delete(pkts[j]);
+    }
+    ct_destroy(ct);
+}
+
 static void
 check(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 {
@@ -723,6 +834,7 @@ check(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
     test_sweep();
     test_timeout_policy();
     test_acct();
+    test_growth();
     printf("ct-table: all tests passed\n");
 }
 
@@ -1002,6 +1114,12 @@ cmd_test_acct(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
 }
 
 static void
+cmd_test_growth(int argc OVS_UNUSED, char *argv[] OVS_UNUSED)
+{
+    test_growth();
+}
+
+static void
 ct_table_main(int argc, char *argv[])
 {
     static const struct ctdp_test_subcmd cmds[] = {
@@ -1015,6 +1133,7 @@ ct_table_main(int argc, char *argv[])
         { "sweep", cmd_test_sweep },
         { "timeout-policy", cmd_test_timeout_policy },
         { "acct", cmd_test_acct },
+        { "growth", cmd_test_growth },
         { "benchmark", benchmark },
         { NULL, NULL },
     };
