@@ -192,3 +192,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       [AC_MSG_ERROR([--enable-fuzz needs a compiler with -fsanitize=fuzzer: configure with CC=clang (Debian packages clang and libclang-rt-dev)])])])
   AM_CONDITIONAL([CTDP_FUZZ], [test "$enable_fuzz" = yes])
 ])
+
+# CTDP_ENABLE_LTO
+# ---------------
+# Link-time optimization lets the compiler inline the engine's small
+# cross-file helpers (bucket prefetches, tuple hashing, timeouts) into the
+# packet loop.  On by default where the compiler links with -flto; off in
+# sanitizer, coverage and fuzz builds, whose instrumentation wants the code
+# as written.
+AC_DEFUN([CTDP_ENABLE_LTO], [
+  AC_ARG_ENABLE([lto],
+    [AS_HELP_STRING([--disable-lto],
+                    [no link-time optimization (default: on, except with
+                     sanitizers, coverage or fuzz harnesses)])],
+    [], [enable_lto=auto])
+  AS_IF([test "$enable_lto" = auto],
+        [AS_IF([test -z "$CTDP_SANITIZE_CFLAGS" && test "$enable_coverage" != yes \
+                && test "$enable_fuzz" != yes],
+               [enable_lto=yes], [enable_lto=no])])
+  CTDP_LTO_CFLAGS=
+  AS_IF([test "$enable_lto" = yes], [
+    AC_CACHE_CHECK([whether $CC links with -flto=auto], [ctdp_cv_cc_lto], [
+      ctdp_save_CFLAGS=$CFLAGS
+      ctdp_save_LDFLAGS=$LDFLAGS
+      CFLAGS="$CFLAGS -flto=auto"
+      LDFLAGS="$LDFLAGS -flto=auto"
+      AC_LINK_IFELSE([AC_LANG_PROGRAM([], [])],
+                     [ctdp_cv_cc_lto=yes], [ctdp_cv_cc_lto=no])
+      CFLAGS=$ctdp_save_CFLAGS
+      LDFLAGS=$ctdp_save_LDFLAGS])
+    AS_IF([test "$ctdp_cv_cc_lto" = yes],
+          [CTDP_LTO_CFLAGS=-flto=auto], [enable_lto=no])])
+  AC_SUBST([CTDP_LTO_CFLAGS])
+])
