@@ -8,6 +8,8 @@
 #include "bench-workloads.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -380,6 +382,24 @@ bench_est_run(struct bench_runner *r, uint32_t lo, uint32_t hi,
     return bench_mega_per_sec(n_packets, r->ns - ns_before);
 }
 
+/* Pins the calling thread to 'cpu', unless it is -1. */
+static void
+bench_pin(int cpu)
+{
+    if (cpu >= 0) {
+        cpu_set_t set;
+        int error;
+
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        error = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        if (error) {
+            bench_fail("cannot pin a thread to CPU %d (%s)", cpu,
+                       ovs_strerror(error));
+        }
+    }
+}
+
 /* One of the two threads of W-est-2t. */
 struct bench_est_thread {
     const struct bench_engine *engine;
@@ -387,6 +407,7 @@ struct bench_est_thread {
     uint32_t lo, hi;            /* Its flows. */
     uint64_t n_packets;
     uint64_t seed;
+    int cpu;                    /* -1: not pinned. */
     bool report;                /* Updates the progress line. */
     struct ovs_barrier *start;
     double rate;                /* Result, Mpps. */
@@ -398,6 +419,7 @@ bench_est_thread_main(void *t_)
     struct bench_est_thread *t = t_;
     struct bench_runner r;
 
+    bench_pin(t->cpu);
     bench_runner_init(&r, t->engine, t->ct, t->seed);
     ovs_barrier_block(t->start);
     t->rate = bench_est_run(&r, t->lo, t->hi, t->n_packets, "2 threads",
@@ -435,6 +457,7 @@ bench_est(struct bench_runner *r, struct bench_sample *s)
             t->hi = i ? n : n / 2;
             t->n_packets = p->n_packets / 2;
             t->seed = r->rng + 1 + i;
+            t->cpu = p->cpus[i];
             t->report = !i;
             t->start = &start;
             t->rate = 0;
@@ -749,6 +772,11 @@ bench_measure(enum bench_measurement m, const struct bench_engine *engine,
     }
     bench_rss_start = bench_rss_bytes();
     ct = engine->create();
+    /* The engine's own threads (expiry, and Open vSwitch's RCU thread,
+     * which the postponed no-op starts if it does not run yet) exist now
+     * and keep the process's CPUs: only the measuring thread is pinned. */
+    ovsrcu_postpone(free, NULL);
+    bench_pin(p->cpus[0]);
     bench_runner_init(&r, engine, ct, UINT64_C(0x5eed) * (p->seed + 1));
 
     switch (m) {

@@ -49,6 +49,9 @@ struct bench_params {
     bool est_1t;                /* BENCH_M_EST: measure one thread. */
     bool est_2t;                /* BENCH_M_EST: measure two threads. */
     bool progress;              /* Print progress on stderr. */
+    int cpus[2];                /* CPUs of the measuring thread and of
+                                 * W-est-2t's second thread; -1: the
+                                 * scheduler places them. */
     const char *label;          /* "W-new ctdp 1/5": prefix of messages. */
 };
 

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ struct bench_options {
     bool engines[N_ENGINES];
     bool json;
     bool progress;
+    int cpus[2];                /* See struct bench_params. */
 };
 
 /* Default sizes, and those of --quick. */
@@ -124,6 +126,9 @@ Options:\n\
                        %d repetitions), unless set explicitly\n\
   --json               print the figures as JSON\n\
   --progress           show progress on stderr even when not a terminal\n\
+  --cpus A[,B]|none    pin the measuring thread to CPU A and W-est-2t's\n\
+                       second thread to B (default: the first two CPUs\n\
+                       this process may use); none: no pinning\n\
   -h, --help           display this help message and exit\n",
            program_name, program_name, DEFAULT_CONNS, DEFAULT_PACKETS,
            DEFAULT_REPS, QUICK_CONNS, QUICK_PACKETS, QUICK_REPS);
@@ -171,6 +176,48 @@ parse_workloads(const char *arg, bool workloads[N_WL])
     free(copy);
 }
 
+/* The first two CPUs of the process's affinity mask (the same one twice if
+ * it has one), or -1 if it cannot be read. */
+static void
+default_cpus(int cpus[2])
+{
+    cpu_set_t set;
+    int n = 0;
+
+    cpus[0] = cpus[1] = -1;
+    if (sched_getaffinity(0, sizeof set, &set)) {
+        return;
+    }
+    for (int cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++) {
+        if (CPU_ISSET(cpu, &set)) {
+            cpus[n++] = cpu;
+        }
+    }
+    if (n == 1) {
+        cpus[1] = cpus[0];
+    }
+}
+
+static void
+parse_cpus(const char *arg, int cpus[2])
+{
+    char *copy, *comma;
+
+    if (!strcmp(arg, "none")) {
+        cpus[0] = cpus[1] = -1;
+        return;
+    }
+    copy = xstrdup(arg);
+    comma = strchr(copy, ',');
+    if (comma) {
+        *comma = '\0';
+    }
+    cpus[0] = parse_count("cpus", copy, 0, CPU_SETSIZE - 1);
+    cpus[1] = comma ? parse_count("cpus", comma + 1, 0, CPU_SETSIZE - 1)
+                    : cpus[0];
+    free(copy);
+}
+
 static void
 parse_options(int argc, char *argv[], struct bench_options *o)
 {
@@ -183,6 +230,7 @@ parse_options(int argc, char *argv[], struct bench_options *o)
         OPT_QUICK,
         OPT_JSON,
         OPT_PROGRESS,
+        OPT_CPUS,
     };
     static const struct option long_options[] = {
         {"conns", required_argument, NULL, OPT_CONNS},
@@ -193,6 +241,7 @@ parse_options(int argc, char *argv[], struct bench_options *o)
         {"quick", no_argument, NULL, OPT_QUICK},
         {"json", no_argument, NULL, OPT_JSON},
         {"progress", no_argument, NULL, OPT_PROGRESS},
+        {"cpus", required_argument, NULL, OPT_CPUS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -205,6 +254,7 @@ parse_options(int argc, char *argv[], struct bench_options *o)
     }
     o->engines[E_CTDP] = o->engines[E_OVS] = true;
     o->progress = isatty(STDERR_FILENO);
+    default_cpus(o->cpus);
 
     for (;;) {
         int c = getopt_long(argc, argv, "h", long_options, NULL);
@@ -245,6 +295,9 @@ parse_options(int argc, char *argv[], struct bench_options *o)
             break;
         case OPT_PROGRESS:
             o->progress = true;
+            break;
+        case OPT_CPUS:
+            parse_cpus(optarg, o->cpus);
             break;
         case 'h':
             usage();
@@ -626,6 +679,13 @@ print_text(const struct bench_options *o,
                   " packets (W-est, W-churn), %"PRIu32" TCP connections, "
                   "batches of 32\n", o->n_conns, o->n_packets,
                   o->n_conns / 5);
+    if (o->cpus[0] >= 0) {
+        ds_put_format(&s, "Measuring thread on CPU %d, W-est-2t's threads "
+                      "on CPUs %d and %d.\n", o->cpus[0], o->cpus[0],
+                      o->cpus[1]);
+    } else {
+        ds_put_cstr(&s, "Threads not pinned to CPUs.\n");
+    }
     ds_put_format(&s, "Median (min-max) of %u repetition%s%s.\n\n", o->reps,
                   o->reps == 1 ? "" : "s",
                   both ? "; ratio = ctdp median / OVS median" : "");
@@ -769,6 +829,7 @@ main(int argc, char *argv[])
                     .est_1t = true,
                     .est_2t = o.workloads[WL_EST_2T],
                     .progress = o.progress,
+                    .cpus = { o.cpus[0], o.cpus[1] },
                     .label = label,
                 };
                 run_measurement(m, bench_engines[e], &params, &o,
