@@ -772,10 +772,10 @@ bench_measure(enum bench_measurement m, const struct bench_engine *engine,
     }
     bench_rss_start = bench_rss_bytes();
     ct = engine->create();
-    /* The engine's own threads (expiry, and Open vSwitch's RCU thread,
-     * which the postponed no-op starts if it does not run yet) exist now
-     * and keep the process's CPUs: only the measuring thread is pinned. */
-    ovsrcu_postpone(free, NULL);
+    /* The engine's own threads exist now, and so does Open vSwitch's RCU
+     * thread once this thread quiesces with others running: they keep the
+     * process's CPUs, only the measuring thread is pinned. */
+    ovsrcu_quiesce();
     bench_pin(p->cpus[0]);
     bench_runner_init(&r, engine, ct, UINT64_C(0x5eed) * (p->seed + 1));
 
