@@ -69,10 +69,12 @@
 
 /* A bucket head: the address of the chain's first node in the low 48 bits
  * and, in the top 16, a filter of the chain's hashes with one bit per node
- * (bit (hash >> 24) & 15).  A lookup whose bit is clear is a miss without a
- * look at any node; removing a node recomputes the filter from the nodes
- * left, so that churn does not fill it up.  Written under the shard's
- * mutex with release stores; read with acquire loads. */
+ * (bit (hash >> 24) & 15: apart from the bits that pick the shard with
+ * up to 16 shards, and from those that pick the bucket with up to 2^24
+ * buckets; past that it only filters less).  A lookup whose bit is clear
+ * is a miss without a look at any node; removing a node recomputes the
+ * filter from the nodes left, so that churn does not fill it up.  Written
+ * under the shard's mutex with release stores; read with acquire loads. */
 struct ct_head {
     atomic_uint64_t word;
 };
@@ -197,16 +199,6 @@ enum ct_tuple_check ct_shard_check(const struct ct_shard *,
                                    const struct ct_key *key,
                                    const struct ct_key *rkey, uint32_t hash,
                                    long long now, struct ct_conn **expired);
-
-/* Hints the CPU to fetch the bucket head of 'hash'. */
-static inline void
-ct_shard_prefetch_head(const struct ct_shard *shard, uint32_t hash)
-{
-    const struct ct_buckets *b = ovsrcu_get(struct ct_buckets *,
-                                            &shard->buckets);
-
-    OVS_PREFETCH(&b->heads[hash & b->mask]);
-}
 
 /* Loads the bucket head of 'hash' and hints the CPU to fetch its first
  * node. */
