@@ -133,7 +133,7 @@ struct ct_bucket_region {
     char *base;                     /* From ct_huge_map(). */
     size_t slot_bytes;
     unsigned int n_slots;
-    unsigned int next_slot;         /* Guarded by the pool's mutex. */
+    unsigned int next_slot OVS_GUARDED; /* Under the pool's mutex. */
 };
 
 void
